@@ -1,0 +1,6 @@
+// SPDX-License-Identifier: MIT
+// The doorbell CLI's commands. Each is one module under commands/ exporting a Command.
+import type { Command } from '../context.js';
+import { serve } from './serve.js';
+
+export const COMMANDS: Command[] = [serve];

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: MIT
+import type { LabBackend } from '../backend.js';
+
+/** Exit codes shared by every command: 0 success, 1 the lab answered "no" (refused, findings), 2 usage or could not run. */
+export const EXIT = { OK: 0, FAIL: 1, USAGE: 2 } as const;
+
+export interface CliContext {
+  /** The value of --lab (default auto). */
+  labSpec: string;
+  /** Open the lab named by --lab; prints which lab was chosen and why to stderr. */
+  openLab(): Promise<LabBackend>;
+  out(line: string): void;
+  err(line: string): void;
+}
+
+export interface Command {
+  name: string;
+  summary: string;
+  usage: string;
+  run(args: string[], ctx: CliContext): Promise<number>;
+}
+
+/** Split `--flag value`, `--flag=value` and boolean `--flag` from positionals. */
+export function parseFlags(args: string[], spec: { values?: string[]; bools?: string[] }): { flags: Record<string, string | boolean>; positional: string[]; unknown: string[] } {
+  const flags: Record<string, string | boolean> = {};
+  const positional: string[] = [];
+  const unknown: string[] = [];
+  const values = new Set(spec.values ?? []);
+  const bools = new Set(spec.bools ?? []);
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (!a.startsWith('--')) { positional.push(a); continue; }
+    const eq = a.indexOf('=');
+    const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
+    if (values.has(name)) {
+      const v = eq > 0 ? a.slice(eq + 1) : args[++i];
+      if (v === undefined) { unknown.push(`${a} (needs a value)`); continue; }
+      flags[name] = v;
+    } else if (bools.has(name) && eq < 0) {
+      flags[name] = true;
+    } else {
+      unknown.push(a);
+    }
+  }
+  return { flags, positional, unknown };
+}
