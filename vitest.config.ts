@@ -24,6 +24,17 @@ export default defineConfig({
           testTimeout: 20000,
         },
       },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.e2e.test.ts'],
+          environment: 'node',
+          testTimeout: 60000,
+          hookTimeout: 90000,
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });

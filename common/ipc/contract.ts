@@ -3,7 +3,7 @@
 // exactly these methods as named functions over `lab:<method>` channels; serve mode carries the
 // same calls over a loopback WebSocket. Requests are validated against REQUESTS before they reach
 // the core; replies and pushed events are typed here and produced only by the trusted core.
-import type { Result } from '../errors.js';
+import type { LabError, Result } from '../errors.js';
 import type {
   AddressSpace, CpuInfo, CountsDelta, DeviceSummary, DeviceVectors, IommuGroup, IommuUnit, KernelOp, LabInfo,
 } from '../model/index.js';
@@ -47,7 +47,8 @@ export type LabEvent =
   | { type: 'counts'; delta: CountsDelta }
   | { type: 'log'; ops: KernelOp[] }
   | { type: 'changed'; what: 'devices' | 'vectors' | 'lab'; bdf?: string }
-  | { type: 'status'; paused: boolean; intervalMs: number };
+  | { type: 'status'; paused: boolean; intervalMs: number }
+  | { type: 'sampleError'; error: LabError };
 
 /** IPC channel names: the prefix is checked on both sides. */
 export const CHANNEL_PREFIX = 'lab:';

@@ -1,12 +1,48 @@
 // SPDX-License-Identifier: MIT
-import { EXIT, type Command } from '../context.js';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LabSession } from '../../session.js';
+import { startServer } from '../../server/serve.js';
+import { EXIT, parseFlags, type Command } from '../context.js';
+
+/** out/renderer, from out/node/lab/cli/commands/serve.js. */
+export function rendererDir(): string {
+  return process.env.DOORBELL_RENDERER_DIR ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../renderer');
+}
 
 export const serve: Command = {
   name: 'serve',
-  summary: 'Serve the console on 127.0.0.1 with a per-run token (for SSH tunnels and headless machines)',
+  summary: 'Serve the console on 127.0.0.1 with a per-run token (headless lab machines, SSH tunnels)',
   usage: 'doorbell [--lab SPEC] serve [--port N]',
-  async run(_args, ctx) {
-    ctx.err('serve: not yet');
-    return EXIT.USAGE;
+  async run(args, ctx) {
+    const { flags, positional, unknown } = parseFlags(args, { values: ['port'] });
+    if (unknown.length || positional.length) {
+      ctx.err(`serve: unexpected ${[...unknown, ...positional].join(' ')}\nusage: ${this.usage}`);
+      return EXIT.USAGE;
+    }
+    const port = flags.port === undefined ? 0 : Number(flags.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      ctx.err(`serve: --port must be a TCP port number (0-65535), got ${String(flags.port)}`);
+      return EXIT.USAGE;
+    }
+    if (process.getuid?.() === 0) {
+      ctx.err('serve: running as root — writes go straight to /proc and /dev. The browser is not root; keep the URL private.');
+    }
+    const backend = await ctx.openLab();
+    const session = new LabSession(backend);
+    const server = await startServer({ session, staticDir: rendererDir(), port, log: (l) => ctx.err(`serve: ${l}`) });
+    const info = await backend.info();
+    ctx.out(`Doorbell is serving ${info.title} on 127.0.0.1:${server.port} (loopback only).`);
+    ctx.out(`Open: ${server.url}`);
+    ctx.out(`From another machine: ssh -N -L ${server.port}:127.0.0.1:${server.port} <this-host>, then open the same URL there.`);
+    await new Promise<void>((resolve) => {
+      const stop = () => resolve();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    ctx.err('serve: stopping');
+    await server.close();
+    await session.close();
+    return EXIT.OK;
   },
 };

@@ -1,0 +1,16 @@
+// SPDX-License-Identifier: MIT
+import type { MenuItemConstructorOptions } from 'electron';
+
+export function menuTemplate(opts: { labTitle: string; quit: () => void; reload: () => void; about: () => void }): MenuItemConstructorOptions[] {
+  return [
+    { label: 'File', submenu: [{ label: 'Quit', accelerator: 'CmdOrCtrl+Q', click: opts.quit }] },
+    {
+      label: 'View',
+      submenu: [
+        { label: 'Reload', accelerator: 'CmdOrCtrl+R', click: opts.reload },
+        { role: 'resetZoom' }, { role: 'zoomIn' }, { role: 'zoomOut' }, { type: 'separator' }, { role: 'togglefullscreen' },
+      ],
+    },
+    { label: 'Help', submenu: [{ label: `About Doorbell (${opts.labTitle})`, click: opts.about }] },
+  ];
+}

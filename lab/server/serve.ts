@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: MIT
+// serve mode: the built renderer and the LabApi over HTTP + WebSocket on 127.0.0.1 only, for
+// headless lab machines (through an SSH tunnel) and for driving the real renderer in tests.
+// A random per-run token guards everything: the first page load carries it in the URL and gets
+// it back as a SameSite=Strict cookie; the WebSocket needs the token and a same-origin Origin.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { WireMessage, WireRequest } from '../../common/ipc/contract.js';
+import type { LabSession } from '../session.js';
+
+export const CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data: blob:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+  "object-src 'none'",
+].join('; ');
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json',
+  '.woff2': 'font/woff2', '.ico': 'image/x-icon', '.map': 'application/json',
+};
+
+export interface ServeOptions {
+  session: LabSession;
+  /** Built renderer directory (out/renderer). */
+  staticDir: string;
+  port?: number;
+  /** Fixed token for tests; random per run otherwise. */
+  token?: string;
+  log?: (line: string) => void;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  token: string;
+  close(): Promise<void>;
+}
+
+function tokenMatches(given: string | null | undefined, token: string): boolean {
+  if (!given) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && crypto.timingSafeEqual(a, b);
+}
+
+function cookieToken(req: http.IncomingMessage): string | null {
+  const c = req.headers.cookie ?? '';
+  for (const part of c.split(';')) {
+    const [k, v] = part.trim().split('=', 2);
+    if (k === 'doorbell_token' && v) return decodeURIComponent(v);
+  }
+  return null;
+}
+
+export async function startServer(opts: ServeOptions): Promise<RunningServer> {
+  const token = opts.token ?? crypto.randomBytes(24).toString('base64url');
+  const staticDir = path.resolve(opts.staticDir);
+  const log = opts.log ?? (() => {});
+  if (!fs.existsSync(path.join(staticDir, 'index.html'))) {
+    throw new Error(`the built renderer is missing (${path.join(staticDir, 'index.html')}): run \`npm run build\` first`);
+  }
+  let origins: Set<string> = new Set();
+
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const headers: http.OutgoingHttpHeaders = {
+      'Content-Security-Policy': CSP,
+      'X-Content-Type-Options': 'nosniff',
+      'Referrer-Policy': 'no-referrer',
+      'Cross-Origin-Opener-Policy': 'same-origin',
+      'Cache-Control': 'no-store',
+    };
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { ...headers, Allow: 'GET, HEAD' }).end('method not allowed\n');
+      return;
+    }
+    const queryOk = tokenMatches(url.searchParams.get('token'), token);
+    if (!queryOk && !tokenMatches(cookieToken(req), token)) {
+      log(`refused ${req.method} ${url.pathname}: no valid token`);
+      res.writeHead(401, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' })
+        .end('Doorbell: this server needs the token from the URL it printed at start (…/?token=…).\n');
+      return;
+    }
+    if (queryOk) headers['Set-Cookie'] = `doorbell_token=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`;
+    let rel = decodeURIComponent(url.pathname);
+    if (rel === '/' || rel === '') rel = '/index.html';
+    const file = path.resolve(staticDir, `.${rel}`);
+    if (!file.startsWith(staticDir + path.sep)) {
+      res.writeHead(403, headers).end();
+      return;
+    }
+    fs.readFile(file, (err, body) => {
+      if (err) {
+        res.writeHead(404, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' }).end('not found\n');
+        return;
+      }
+      res.writeHead(200, { ...headers, 'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
+      res.end(req.method === 'HEAD' ? undefined : body);
+    });
+  });
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 1 << 20 });
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const origin = req.headers.origin;
+    const tokenOk = tokenMatches(url.searchParams.get('token'), token) || tokenMatches(cookieToken(req), token);
+    if (url.pathname !== '/api' || !tokenOk || !origin || !origins.has(origin)) {
+      log(`refused WebSocket upgrade ${url.pathname} from origin ${origin ?? '(none)'}: ${!tokenOk ? 'no valid token' : 'foreign origin'}`);
+      socket.write('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
+      socket.destroy();
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  });
+
+  wss.on('connection', (ws: WebSocket) => {
+    const send = (m: WireMessage) => {
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(m));
+    };
+    const off = opts.session.onEvent((event) => send({ kind: 'event', event }));
+    ws.on('close', off);
+    ws.on('message', (data) => {
+      let msg: WireRequest;
+      try {
+        msg = JSON.parse(String(data)) as WireRequest;
+      } catch {
+        send({ kind: 'reply', id: -1, result: { ok: false, error: { op: 'request', message: 'the message is not JSON', hint: 'Send {"id": N, "method": "...", "req": {...}}.' } } });
+        return;
+      }
+      const id = typeof msg?.id === 'number' && Number.isSafeInteger(msg.id) ? msg.id : -1;
+      void opts.session.dispatch(msg?.method, msg?.req).then((result) => send({ kind: 'reply', id, result }));
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  origins = new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
+  return {
+    url: `http://127.0.0.1:${port}/?token=${token}`,
+    port,
+    token,
+    async close() {
+      for (const c of wss.clients) c.terminate();
+      wss.close();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: MIT
+// LabSession: the LabApi implementation over one backend. Every client (Electron window, serve
+// WebSocket, tests) calls `dispatch`, which validates the request before the core sees it and
+// turns every failure into data. Counters are sampled once per tick for all clients, and only
+// the IRQs whose counts changed are pushed.
+import { fail, LabFailure, ok, toLabError, type Result } from '../common/errors.js';
+import type { LabApi, LabEvent, LabMethod, LabReplies, LabRequest } from '../common/ipc/contract.js';
+import { validateRequest } from '../common/ipc/validate.js';
+import type { CountsDelta, InterruptSample } from '../common/model/index.js';
+import type { LabBackend } from './backend.js';
+
+export interface LiveSettings { intervalMs: number; paused: boolean; watch: string | null }
+
+export class LabSession {
+  private listeners = new Set<(e: LabEvent) => void>();
+  private live: LiveSettings = { intervalMs: 1000, paused: false, watch: null };
+  private timer: NodeJS.Timeout | null = null;
+  private last: InterruptSample | null = null;
+  private watchIrqs: number[] | undefined;
+  private unsubscribeLog: () => void;
+  private ticking = false;
+
+  constructor(readonly backend: LabBackend, opts: { autoStart?: boolean } = {}) {
+    this.unsubscribeLog = backend.onLog((ops) => this.emit({ type: 'log', ops }));
+    if (opts.autoStart !== false) this.schedule();
+  }
+
+  /** The LabApi as a typed object (for in-process callers and tests). */
+  readonly api: LabApi = new Proxy({} as LabApi, {
+    get: (_t, method: string) => (req: unknown) => this.dispatch(method, req),
+  });
+
+  onEvent(listener: (e: LabEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(e: LabEvent): void {
+    for (const l of this.listeners) {
+      try { l(e); } catch { /* a client that throws must not stop the others */ }
+    }
+  }
+
+  /** Validate and run one request from an untrusted client. Never throws. */
+  async dispatch(method: unknown, req: unknown): Promise<Result<unknown>> {
+    const v = validateRequest(method, req);
+    if (!v.ok) return v;
+    try {
+      return ok(await this.handle(v.value.method, v.value.req));
+    } catch (e) {
+      return fail(e instanceof LabFailure ? e.error : toLabError(`request ${v.value.method}`, e));
+    }
+  }
+
+  private async handle<K extends LabMethod>(method: K, req: LabRequest<K>): Promise<LabReplies[K]> {
+    const b = this.backend;
+    const r = req as Record<string, unknown>;
+    switch (method) {
+      case 'getLab': return (await b.info()) as LabReplies[K];
+      case 'getCpus': return (await b.cpus()) as LabReplies[K];
+      case 'listIommus': return (await b.iommus()) as LabReplies[K];
+      case 'listGroups': return (await b.groups()) as LabReplies[K];
+      case 'listDevices': return (await b.devices()) as LabReplies[K];
+      case 'getVectors': return (await b.vectors(r.bdf as string)) as LabReplies[K];
+      case 'listAddressSpaces': return (await b.addressSpaces(r.bdf as string | undefined)) as LabReplies[K];
+      case 'getKernelLog': {
+        let ops = b.kernelLog((r.sinceSeq as number | undefined) ?? 0);
+        if (r.bdf) ops = ops.filter((o) => o.bdf === r.bdf);
+        const limit = (r.limit as number | undefined) ?? 5000;
+        return ops.slice(-limit) as LabReplies[K];
+      }
+      case 'setLive': {
+        this.live = { intervalMs: r.intervalMs as number, paused: r.paused as boolean, watch: (r.watch as string | undefined) ?? null };
+        this.watchIrqs = undefined;
+        if (this.live.watch) {
+          const v = await b.vectors(this.live.watch);
+          this.watchIrqs = v.vectors.map((x) => x.irq).filter((x): x is number => x !== null);
+        }
+        this.schedule();
+        this.emit({ type: 'status', paused: this.live.paused, intervalMs: this.live.intervalMs });
+        return this.live as LabReplies[K];
+      }
+    }
+    throw new Error(`unhandled method ${String(method)}`);
+  }
+
+  private schedule(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    if (this.live.paused) return;
+    this.timer = setInterval(() => void this.tick(), this.live.intervalMs);
+    this.timer.unref?.();
+  }
+
+  /** One refresh: sample, diff against the previous sample, push what changed. */
+  async tick(): Promise<CountsDelta | null> {
+    if (this.ticking) return null;
+    this.ticking = true;
+    try {
+      const s = await this.backend.sample(this.watchIrqs);
+      const prev = this.last;
+      this.last = s;
+      if (!prev) return null;
+      const delta = diffSamples(prev, s);
+      if (Object.keys(delta.changed).length > 0) this.emit({ type: 'counts', delta });
+      return delta;
+    } catch (e) {
+      // A failed read is shown, not thrown: the timer must keep running.
+      this.emit({ type: 'sampleError', error: toLabError('sample interrupts', e) });
+      return null;
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.unsubscribeLog();
+    this.listeners.clear();
+    await this.backend.close();
+  }
+}
+
+/** IRQs whose counts changed between two samples, with per-CPU rates from the monotonic clock. */
+export function diffSamples(prev: InterruptSample, cur: InterruptSample): CountsDelta {
+  const dt = Math.max(cur.mono - prev.mono, 1e-3);
+  const changed: Record<number, number[]> = {};
+  const rates: Record<number, number[]> = {};
+  for (const [irq, counts] of cur.irqs) {
+    const before = prev.irqs.get(irq);
+    let differs = !before || before.length !== counts.length;
+    if (!differs && before) {
+      for (let i = 0; i < counts.length; i++) if (counts[i] !== before[i]) { differs = true; break; }
+    }
+    if (!differs) continue;
+    changed[irq] = counts;
+    rates[irq] = counts.map((c, i) => {
+      const b = before?.[i] ?? c;
+      return c >= b ? ((c - b) * 1000) / dt : 0; // a counter that went back (IRQ reused) has no rate
+    });
+  }
+  return { mono: cur.mono, at: cur.at, intervalMs: dt, changed, rates };
+}

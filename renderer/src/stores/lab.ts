@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: MIT
+import { defineStore, acceptHMRUpdate } from 'pinia';
+import { computed, ref, shallowRef } from 'vue';
+import type { LabError } from '../../../common/errors.js';
+import type { CpuInfo, DeviceSummary, IommuGroup, IommuUnit, LabInfo } from '../../../common/model/index.js';
+import { lab } from '../api/lab.js';
+
+/** The lab as a whole: which backend, the machine, groups and devices. */
+export const useLabStore = defineStore('lab', () => {
+  const info = shallowRef<LabInfo | null>(null);
+  const cpus = shallowRef<CpuInfo | null>(null);
+  const iommus = shallowRef<IommuUnit[]>([]);
+  const groups = shallowRef<IommuGroup[]>([]);
+  const devices = shallowRef<DeviceSummary[]>([]);
+  const errors = ref<LabError[]>([]);
+  const connected = ref(false);
+  const loading = ref(false);
+  const loadedAt = ref<number | null>(null);
+
+  const title = computed(() => (info.value ? `Doorbell — ${info.value.title}` : 'Doorbell'));
+
+  function note(e: LabError) {
+    errors.value = [...errors.value.filter((x) => x.op !== e.op), e];
+  }
+
+  async function load(): Promise<void> {
+    loading.value = true;
+    const api = lab();
+    const [i, c, u, g, d] = await Promise.all([
+      api.call('getLab', {}), api.call('getCpus', {}), api.call('listIommus', {}), api.call('listGroups', {}), api.call('listDevices', {}),
+    ]);
+    errors.value = [];
+    if (i.ok) info.value = i.value; else note(i.error);
+    if (c.ok) cpus.value = c.value; else note(c.error);
+    if (u.ok) iommus.value = u.value; else note(u.error);
+    if (g.ok) groups.value = g.value; else note(g.error);
+    if (d.ok) devices.value = d.value; else note(d.error);
+    loadedAt.value = Date.now();
+    loading.value = false;
+  }
+
+  function setConnected(c: boolean) { connected.value = c; }
+
+  return { info, cpus, iommus, groups, devices, errors, connected, loading, loadedAt, title, load, setConnected };
+});
+
+if (import.meta.hot) import.meta.hot.accept(acceptHMRUpdate(useLabStore, import.meta.hot));

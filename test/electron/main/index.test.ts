@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: MIT
+// The main-process wiring with `electron` mocked (the binary cannot run on these machines).
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+
+const h = vi.hoisted(() => ({
+  windows: [] as { opts: Record<string, unknown>; loaded?: string; webContents: { id: number } }[],
+  errors: [] as [string, string][],
+  exits: [] as number[],
+  menus: [] as unknown[],
+  handlers: new Map<string, unknown>(),
+  openedSpecs: [] as unknown[],
+  failOpen: false,
+}));
+
+vi.mock('electron', async () => {
+  const { EventEmitter } = await import('node:events');
+  class BrowserWindow extends EventEmitter {
+    webContents: EventEmitter & { id: number; setWindowOpenHandler: () => void; send: () => void; isDestroyed: () => boolean };
+    opts: Record<string, unknown>;
+    loaded?: string;
+    constructor(opts: Record<string, unknown>) {
+      super();
+      this.opts = opts;
+      this.webContents = Object.assign(new EventEmitter(), { id: 7, setWindowOpenHandler: () => {}, send: () => {}, isDestroyed: () => false, reload: () => {} });
+      h.windows.push(this);
+    }
+    async loadFile(f: string) { this.loaded = f; }
+    show() {}
+  }
+  return {
+    app: { whenReady: async () => {}, exit: (c: number) => h.exits.push(c), quit: () => {}, on: () => {} },
+    BrowserWindow,
+    dialog: { showErrorBox: (t: string, m: string) => h.errors.push([t, m]), showMessageBox: async () => ({}) },
+    ipcMain: { handle: (ch: string, fn: unknown) => h.handlers.set(ch, fn), removeHandler: () => {} },
+    Menu: { setApplicationMenu: (m: unknown) => h.menus.push(m), buildFromTemplate: (t: unknown) => t },
+    session: { defaultSession: { setPermissionRequestHandler: () => {}, setPermissionCheckHandler: () => {}, webRequest: { onHeadersReceived: () => {} } } },
+  };
+});
+
+vi.mock('../../../lab/select.js', async (orig) => {
+  const real = await orig<typeof import('../../../lab/select.js')>();
+  return {
+    ...real,
+    openLab: async (spec: unknown) => {
+      h.openedSpecs.push(spec);
+      if (h.failOpen) throw new Error('boom');
+      const { fakeBackend } = await import('../../helpers/fake-backend.js');
+      return fakeBackend();
+    },
+  };
+});
+
+process.env.VITEST = 'true';
+const { start, labArg } = await import('../../../electron/main/index.js');
+
+describe('electron/main/index', () => {
+  beforeEach(() => {
+    h.windows.length = 0; h.errors.length = 0; h.exits.length = 0; h.menus.length = 0; h.handlers.clear(); h.openedSpecs.length = 0; h.failOpen = false;
+    vi.spyOn(process, 'getuid').mockReturnValue(1000);
+  });
+
+  it('takes --lab like the CLI', () => {
+    expect(labArg(['electron', '.', '--lab', 'sim:x86-noir'])).toBe('sim:x86-noir');
+    expect(labArg(['electron', '.', '--lab=linux:/tmp/t'])).toBe('linux:/tmp/t');
+  });
+
+  it('opens the lab, names it in the window title, binds the API and loads the page', async () => {
+    process.argv = ['electron', '.', '--lab', 'sim:arm64-its-smmuv3'];
+    await start();
+    expect(h.openedSpecs[0]).toMatchObject({ kind: 'sim', scenario: 'arm64-its-smmuv3' });
+    expect(h.windows).toHaveLength(1);
+    expect(h.windows[0]!.opts.title).toBe('Doorbell — transport test lab');
+    expect(h.windows[0]!.opts.webPreferences).toMatchObject({ sandbox: true, contextIsolation: true, nodeIntegration: false });
+    expect(String((h.windows[0]!.opts.webPreferences as Record<string, string>).preload)).toMatch(/preload[/\\]index\.cjs$/);
+    expect(h.windows[0]!.loaded).toMatch(/renderer[/\\]index\.html$/);
+    expect([...h.handlers.keys()]).toContain('lab:getLab');
+    expect(h.menus).toHaveLength(1);
+  });
+
+  it('refuses to run the window as root', async () => {
+    vi.spyOn(process, 'getuid').mockReturnValue(0);
+    await start();
+    expect(h.windows).toHaveLength(0);
+    expect(h.errors[0]![1]).toMatch(/does not run its window as root/);
+    expect(h.exits).toEqual([2]);
+  });
+
+  it('shows why the lab could not be opened instead of crashing', async () => {
+    process.argv = ['electron', '.', '--lab', 'bogus:1'];
+    await start();
+    expect(h.windows).toHaveLength(0);
+    expect(h.errors[0]![1]).toMatch(/bad lab spec "bogus:1"/);
+    expect(h.exits).toEqual([2]);
+  });
+});

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: MIT
+import { describe, expect, it, vi } from 'vitest';
+import { bindLabApi, forwardEvents, isTrustedSender } from '../../../../electron/main/ipc/handle.js';
+import { LAB_METHODS, EVENT_CHANNEL, type LabEvent } from '../../../../common/ipc/contract.js';
+import { LabSession } from '../../../../lab/session.js';
+import { fakeBackend } from '../../../helpers/fake-backend.js';
+
+const PAGE = 'file:///opt/doorbell/out/renderer/index.html';
+
+function fakeIpcMain() {
+  const handlers = new Map<string, (event: unknown, req: unknown) => Promise<unknown>>();
+  return {
+    handlers,
+    handle: vi.fn((ch: string, h: (event: unknown, req: unknown) => Promise<unknown>) => handlers.set(ch, h)),
+    removeHandler: vi.fn((ch: string) => handlers.delete(ch)),
+  };
+}
+
+function event(senderId: number, url = PAGE, parent: unknown = null) {
+  return { sender: { id: senderId }, senderFrame: { url, parent } };
+}
+
+describe('electron/main/ipc/handle', () => {
+  it('binds one lab:<method> handler per LabApi method and nothing else', () => {
+    const ipc = fakeIpcMain();
+    const s = new LabSession(fakeBackend(), { autoStart: false });
+    const unbind = bindLabApi(ipc as never, s, new Set([1]), () => PAGE);
+    expect([...ipc.handlers.keys()].sort()).toEqual(LAB_METHODS.map((m) => `lab:${m}`).sort());
+    unbind();
+    expect(ipc.handlers.size).toBe(0);
+  });
+
+  it('dispatches requests from the trusted window to the validated core', async () => {
+    const ipc = fakeIpcMain();
+    const s = new LabSession(fakeBackend(), { autoStart: false });
+    bindLabApi(ipc as never, s, new Set([1]), () => PAGE);
+    const r = await ipc.handlers.get('lab:getLab')!(event(1), {});
+    expect(r).toMatchObject({ ok: true, value: { title: 'transport test lab' } });
+    const bad = await ipc.handlers.get('lab:getVectors')!(event(1), { bdf: 42 });
+    expect(bad).toMatchObject({ ok: false, error: { op: 'request getVectors' } });
+  });
+
+  it.each([
+    ['an unknown webContents', event(2)],
+    ['a subframe', event(1, PAGE, { url: PAGE })],
+    ['another page in our window', event(1, 'https://evil.example/')],
+  ])('refuses requests from %s', async (_what, ev) => {
+    const ipc = fakeIpcMain();
+    const b = fakeBackend();
+    const s = new LabSession(b, { autoStart: false });
+    bindLabApi(ipc as never, s, new Set([1]), () => PAGE);
+    const r = await ipc.handlers.get('lab:getLab')!(ev, {});
+    expect(r).toMatchObject({ ok: false, error: { message: expect.stringContaining('did not come from the Doorbell window') } });
+    expect(b.calls).not.toContain('info');
+  });
+
+  it('isTrustedSender ignores the URL fragment (the renderer keeps its view in the hash)', () => {
+    expect(isTrustedSender(event(1, `${PAGE}#/device/0000:00:02.0`) as never, new Set([1]), PAGE)).toBe(true);
+  });
+
+  it('forwards lab events to the window on the single event channel', () => {
+    const s = new LabSession(fakeBackend(), { autoStart: false });
+    const contents = { isDestroyed: () => false, send: vi.fn() };
+    forwardEvents(s, contents as never);
+    const e: LabEvent = { type: 'status', paused: true, intervalMs: 1000 };
+    (s as unknown as { emit(e: LabEvent): void }).emit(e);
+    expect(contents.send).toHaveBeenCalledWith(EVENT_CHANNEL, e);
+  });
+});

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: MIT
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import http from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { startServer, type RunningServer } from '../../../lab/server/serve.js';
+import { LabSession } from '../../../lab/session.js';
+import { fakeBackend } from '../../helpers/fake-backend.js';
+import type { WireMessage } from '../../../common/ipc/contract.js';
+
+let dir: string;
+let server: RunningServer;
+let session: LabSession;
+
+function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    http.get(url, { headers }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+    }).on('error', reject);
+  });
+}
+
+function connect(url: string, origin?: string): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, origin ? { origin } : {});
+    ws.once('open', () => resolve(ws));
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+    ws.once('error', reject);
+  });
+}
+
+function call(ws: WebSocket, payload: unknown): Promise<WireMessage> {
+  return new Promise((resolve) => {
+    const onMsg = (data: WebSocket.RawData) => {
+      const m = JSON.parse(String(data)) as WireMessage;
+      if (m.kind === 'reply') { ws.off('message', onMsg); resolve(m); }
+    };
+    ws.on('message', onMsg);
+    ws.send(typeof payload === 'string' ? payload : JSON.stringify(payload));
+  });
+}
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'doorbell-serve-'));
+  fs.writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>Doorbell</title>');
+  fs.mkdirSync(path.join(dir, 'assets'));
+  fs.writeFileSync(path.join(dir, 'assets', 'a.js'), 'console.log(1)');
+  session = new LabSession(fakeBackend(), { autoStart: false });
+  server = await startServer({ session, staticDir: dir });
+});
+afterAll(async () => {
+  await server.close();
+  await session.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('lab/server/serve', () => {
+  it('listens on loopback only and prints a URL with a long random token', () => {
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{32}$/);
+  });
+
+  it('refuses a page request without the token', async () => {
+    const r = await get(`http://127.0.0.1:${server.port}/`);
+    expect(r.status).toBe(401);
+    expect(r.body).toContain('token');
+    const wrong = await get(`http://127.0.0.1:${server.port}/?token=${'x'.repeat(32)}`);
+    expect(wrong.status).toBe(401);
+  });
+
+  it('serves the page with the token, sets a strict cookie and the CSP header', async () => {
+    const r = await get(server.url);
+    expect(r.status).toBe(200);
+    expect(r.body).toContain('<title>Doorbell</title>');
+    expect(String(r.headers['set-cookie'])).toMatch(/doorbell_token=.*HttpOnly; SameSite=Strict/);
+    expect(r.headers['content-security-policy']).toContain("script-src 'self'");
+    const cookie = String(r.headers['set-cookie']).split(';')[0]!;
+    const asset = await get(`http://127.0.0.1:${server.port}/assets/a.js`, { cookie });
+    expect(asset.status).toBe(200);
+    expect(asset.headers['content-type']).toContain('javascript');
+  });
+
+  it('does not serve files outside the renderer directory', async () => {
+    const r = await get(`http://127.0.0.1:${server.port}/..%2f..%2fetc%2fpasswd?token=${server.token}`);
+    expect([403, 404]).toContain(r.status);
+    expect(r.body).not.toContain('root:');
+  });
+
+  it('refuses WebSocket upgrades without the token', async () => {
+    await expect(connect(`ws://127.0.0.1:${server.port}/api`, `http://127.0.0.1:${server.port}`)).rejects.toThrow(/403/);
+  });
+
+  it('refuses WebSocket upgrades from a foreign Origin even with the token', async () => {
+    await expect(connect(`ws://127.0.0.1:${server.port}/api?token=${server.token}`, 'http://evil.example')).rejects.toThrow(/403/);
+    await expect(connect(`ws://127.0.0.1:${server.port}/api?token=${server.token}`)).rejects.toThrow(/403/);
+  });
+
+  it('answers calls over the WebSocket, and a bad shape with a clear error, not a crash', async () => {
+    const ws = await connect(`ws://127.0.0.1:${server.port}/api?token=${server.token}`, `http://127.0.0.1:${server.port}`);
+    try {
+      const good = await call(ws, { id: 1, method: 'getLab', req: {} });
+      expect(good).toMatchObject({ kind: 'reply', id: 1, result: { ok: true, value: { title: 'transport test lab' } } });
+      const badShape = await call(ws, { id: 2, method: 'getVectors', req: { bdf: { $gt: '' } } });
+      expect(badShape).toMatchObject({ kind: 'reply', id: 2, result: { ok: false, error: { op: 'request getVectors' } } });
+      if (badShape.kind === 'reply' && !badShape.result.ok) expect(badShape.result.error.message).toContain('request.bdf should be a PCI address');
+      const notJson = await call(ws, '{oops');
+      expect(notJson).toMatchObject({ kind: 'reply', id: -1, result: { ok: false, error: { message: 'the message is not JSON' } } });
+      const after = await call(ws, { id: 3, method: 'getCpus', req: {} });
+      expect(after).toMatchObject({ id: 3, result: { ok: true } });
+    } finally {
+      ws.close();
+    }
+  });
+});

@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: MIT
+import { describe, expect, it } from 'vitest';
+import { diffSamples, LabSession } from '../../lab/session.js';
+import { fakeBackend } from '../helpers/fake-backend.js';
+import type { LabEvent } from '../../common/ipc/contract.js';
+
+describe('lab/session', () => {
+  it('validates before the backend sees anything', async () => {
+    const b = fakeBackend();
+    const s = new LabSession(b, { autoStart: false });
+    const r = await s.dispatch('getVectors', { bdf: 'nope' });
+    expect(r.ok).toBe(false);
+    expect(b.calls).not.toContain('vectors nope');
+    await s.close();
+  });
+
+  it('returns backend failures as data with errno, path and hint', async () => {
+    const s = new LabSession(fakeBackend(), { autoStart: false });
+    const r = await s.api.getVectors({ bdf: '0000:00:09.0' });
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.error).toMatchObject({ op: 'read device', errno: 19, errnoName: 'ENODEV', path: '/sys/bus/pci/devices/0000:00:09.0' });
+      expect(r.error.hint).toMatch(/overview/);
+    }
+    await s.close();
+  });
+
+  it('pushes only the IRQs whose counts changed, with rates from the monotonic clock', async () => {
+    const s = new LabSession(fakeBackend(), { autoStart: false });
+    const events: LabEvent[] = [];
+    s.onEvent((e) => events.push(e));
+    expect(await s.tick()).toBeNull(); // first sample: nothing to diff against
+    const d = await s.tick();
+    expect(Object.keys(d!.changed)).toEqual(['25']);
+    expect(d!.rates[25]).toEqual([1, 0]); // one interrupt in 1000 ms on CPU0
+    expect(events).toEqual([{ type: 'counts', delta: d }]);
+    await s.close();
+  });
+
+  it('diffSamples gives no rate for a counter that went backwards (IRQ number reused)', () => {
+    const a = { mono: 0, at: 0, cpus: [0], irqs: new Map([[30, [100]]]) };
+    const b = { mono: 500, at: 0, cpus: [0], irqs: new Map([[30, [3]]]) };
+    expect(diffSamples(a, b).rates[30]).toEqual([0]);
+    const c = { mono: 1000, at: 0, cpus: [0], irqs: new Map([[30, [8]]]) };
+    expect(diffSamples(b, c).rates[30]).toEqual([10]);
+  });
+
+  it('setLive changes the tick and tells every client', async () => {
+    const s = new LabSession(fakeBackend(), { autoStart: false });
+    const events: LabEvent[] = [];
+    s.onEvent((e) => events.push(e));
+    const r = await s.api.setLive({ intervalMs: 250, paused: true });
+    expect(r).toEqual({ ok: true, value: { intervalMs: 250, paused: true, watch: null } });
+    expect(events).toContainEqual({ type: 'status', paused: true, intervalMs: 250 });
+    await s.close();
+  });
+});
