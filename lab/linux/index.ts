@@ -1,7 +1,318 @@
 // SPDX-License-Identifier: MIT
-import { LabFailure } from '../../common/errors.js';
+// The `linux` backend: this machine's /proc and /sys (root '/'), or a captured tree under another
+// root, which is read-only. Everything is read passively — sysfs, procfs, debugfs — so a device
+// another process (a running VMM) holds is shown with its holder named. Feature support is probed
+// from files, never assumed from the version string.
+import os from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { errnoError, LabFailure, toLabError } from '../../common/errors.js';
+import type {
+  AddressSpace, Binding, CpuInfo, DeviceSummary, DeviceVectors, Feature, Holder, InterruptSample, IommuGroup, IommuUnit,
+  KernelOp, LabInfo, MsiCap, MsixCap, Read,
+} from '../../common/model/index.js';
+import { readFail, readOk } from '../../common/model/source.js';
+import type { ControllerHints } from '../../common/msi/index.js';
+import { DEBUGFS_IRQS } from '../../native/debugfs/irq.js';
+import { parseConfigCaps } from '../../native/pci/config.js';
+import { className, deviceName, vendorName } from '../../native/pci/ids.js';
+import type { MsixTableRead } from '../../native/pci/msix-table.js';
+import { findVfioFds, type VfioFd } from '../../native/procfs/fdinfo.js';
+import { parseInterrupts, type ParsedInterrupts } from '../../native/procfs/interrupts.js';
+import { readCmdline, readUname, type Uname } from '../../native/procfs/kernel.js';
+import { readSysCpus } from '../../native/sysfs/cpu.js';
+import { iommuKind, readIommuGroups, readIommuUnitNames } from '../../native/sysfs/iommu.js';
+import { readConfig, readPciDevice, readPciDevices, type PciDevice } from '../../native/sysfs/pci.js';
+import { SysRoot } from '../../native/sysfs/root.js';
 import type { LabBackend } from '../backend.js';
+import { KernelLog } from '../kernel-log.js';
+import { groupAddressSpace } from './addrspace.js';
+import { joinVectors } from './vectors.js';
 
-export async function openLinuxLab(opts: { root: string; reason: string }): Promise<LabBackend> {
-  throw new LabFailure({ op: 'open lab linux', message: `the linux backend is not built yet (root ${opts.root})`, hint: 'Use --lab sim.' });
+export interface LinuxLabOptions {
+  root: string;
+  reason: string;
+  /** Test hook: read the MSI-X table some other way (default: resourceN mmap as root). */
+  readTable?: (root: SysRoot, bdf: string, cap: MsixCap) => MsixTableRead;
+}
+
+/**
+ * Drivers that may share an IOMMU group with a VFIO device without breaking its isolation: they
+ * do no kernel DMA (driver_managed_dma: vfio-pci and its variants, pci-stub, pcieport).
+ */
+function harmlessDriver(d: string): boolean {
+  return d.includes('vfio') || d === 'pci-stub' || d === 'pcieport';
+}
+
+export class LinuxLab implements LabBackend {
+  readonly kind = 'linux' as const;
+  readonly root: SysRoot;
+  private readonly log = new KernelLog();
+  private readonly reason: string;
+  private readonly readTable: LinuxLabOptions['readTable'];
+  private unameCache: Uname | null | undefined;
+
+  constructor(opts: LinuxLabOptions) {
+    this.root = new SysRoot(opts.root);
+    this.reason = opts.reason;
+    this.readTable = opts.readTable;
+  }
+
+  private uname(): Uname | null {
+    if (this.unameCache === undefined) this.unameCache = readUname(this.root, os.machine());
+    return this.unameCache;
+  }
+
+  private arch(): string | null {
+    return this.uname()?.machine ?? (this.root.isHost ? os.machine() : null);
+  }
+
+  /** `.devnodes` of a captured tree (`ls` output of /dev/iommu and /dev/vfio), or the live /dev. */
+  private devNode(node: string): { state: Feature['state']; how: string } {
+    if (this.root.isHost) {
+      const yes = this.root.exists(node);
+      return { state: yes ? 'yes' : 'no', how: `${node} ${yes ? 'exists' : 'does not exist'}` };
+    }
+    if (this.root.exists(node)) return { state: 'yes', how: `${node} exists in the tree` };
+    const dn = this.root.textOr('/.devnodes');
+    if (dn === null) return { state: 'unknown', how: `a captured tree has no /dev and no .devnodes record` };
+    const lines = dn.split('\n').map((l) => l.trim());
+    if (lines.includes(node) || lines.includes(`${node}:`)) return { state: 'yes', how: `.devnodes records ${node}` };
+    // `ls /dev/vfio` lists children one per line after the `/dev/vfio:` heading.
+    const parent = node.slice(0, node.lastIndexOf('/'));
+    const leaf = node.slice(node.lastIndexOf('/') + 1);
+    const h = lines.indexOf(`${parent}:`);
+    if (h >= 0) {
+      for (let i = h + 1; i < lines.length && lines[i] !== '' && !lines[i]!.endsWith(':'); i++) {
+        if (lines[i] === leaf) return { state: 'yes', how: `.devnodes lists ${leaf} in ${parent}` };
+      }
+    }
+    return { state: 'no', how: `.devnodes does not record ${node}` };
+  }
+
+  private hints(): ControllerHints {
+    const units = readIommuUnitNames(this.root);
+    const irVendor = units.some((u) => iommuKind(u) === 'intel-vtd') ? 'intel' : units.some((u) => iommuKind(u) === 'amd-vi') ? 'amd' : null;
+    return { irVendor, arch: this.arch() };
+  }
+
+  async info(): Promise<LabInfo> {
+    const r = this.root;
+    const u = this.uname();
+    const features: Feature[] = [];
+    const add = (id: string, name: string, state: Feature['state'], how: string) => features.push({ id, name, state, how });
+    const iommufd = this.devNode('/dev/iommu');
+    add('iommufd', 'iommufd (/dev/iommu)', iommufd.state, iommufd.how);
+    const cdevClass = r.exists('/sys/class/vfio-dev');
+    const cdevDev = this.devNode('/dev/vfio/devices');
+    const cdevSys = readPciDevices(r).find((d) => d.vfioCdev !== null);
+    add('vfio-cdev', 'VFIO device cdev (/dev/vfio/devices)',
+      cdevClass || cdevSys || cdevDev.state === 'yes' ? 'yes' : cdevDev.state,
+      cdevClass ? '/sys/class/vfio-dev exists' : cdevSys ? `${cdevSys.bdf} has vfio-dev/${cdevSys.vfioCdev}` : cdevDev.how);
+    const container = this.devNode('/dev/vfio/vfio');
+    add('vfio-container', 'VFIO container (/dev/vfio/vfio)', container.state, container.how);
+    const units = readIommuUnitNames(r);
+    add('iommu', 'IOMMU units', units.length > 0 ? 'yes' : 'no', units.length > 0 ? `/sys/class/iommu lists ${units.join(', ')}` : '/sys/class/iommu is empty or missing');
+    const dbg = r.exists(DEBUGFS_IRQS);
+    add('irq-debugfs', 'IRQ debugfs (composed MSI messages)', dbg ? 'yes' : 'no', dbg ? `${DEBUGFS_IRQS} exists` : `${DEBUGFS_IRQS} does not exist (debugfs not mounted, not root, or CONFIG_GENERIC_IRQ_DEBUGFS off)`);
+    const sysIrq = r.exists('/sys/kernel/irq');
+    add('sysfs-irq', '/sys/kernel/irq (per-IRQ metadata)', sysIrq ? 'yes' : 'no', `/sys/kernel/irq ${sysIrq ? 'exists' : 'does not exist'}`);
+    let irChip: string | null = null;
+    for (const n of r.list('/sys/kernel/irq')) {
+      const c = r.textOr(`/sys/kernel/irq/${n}/chip_name`);
+      if (c && c.startsWith('IR-')) { irChip = `IRQ ${n} chip ${c.trim()}`; break; }
+    }
+    add('irq-remapping', 'Interrupt remapping', irChip ? 'yes' : sysIrq ? 'no' : 'unknown', irChip ? `${irChip} (IR- prefix)` : sysIrq ? 'no chip name starts with IR-' : 'no /sys/kernel/irq to look at');
+    const devs = readPciDevices(r);
+    const withRes = devs.find((d) => d.resources.length > 0);
+    add('resource-mmap', 'MSI-X table via resourceN', withRes ? (r.isHost ? 'yes' : 'no') : 'no',
+      withRes ? (r.isHost ? `${withRes.bdf} has resource${withRes.resources[0]}` : 'a captured tree holds no device memory') : 'no device has resourceN files');
+    const cfg = devs.map((d) => { try { return readConfig(r, d.bdf).bytes.length; } catch { return 0; } });
+    const maxCfg = Math.max(0, ...cfg);
+    add('config-full', 'Full config space (capabilities)', maxCfg > 64 ? 'yes' : maxCfg > 0 ? 'no' : 'unknown',
+      maxCfg > 0 ? `config reads return ${maxCfg} bytes${maxCfg <= 64 ? ' (truncated for unprivileged readers)' : ''}` : 'no config file could be read');
+    const fds = this.vfioFds();
+    const sp = fds.find((f) => f.syspath !== null);
+    add('vfio-fdinfo-syspath', 'fdinfo vfio-device-syspath (6.18+)', sp ? 'yes' : 'unknown',
+      sp ? `/proc/${sp.pid}/fdinfo/${sp.fd} has vfio-device-syspath` : 'no open VFIO device fd to look at');
+    return {
+      backend: 'linux',
+      spec: r.isHost ? 'linux' : `linux:${r.dir}`,
+      title: r.isHost ? 'linux (this machine)' : `linux: captured tree ${r.dir}`,
+      reason: this.reason,
+      writable: r.isHost
+        ? (typeof process.getuid === 'function' && process.getuid() === 0
+          ? { ok: true, why: 'this machine, running as root' }
+          : { ok: false, why: 'not root: /proc/irq/N/smp_affinity_list writes and VFIO device nodes need root (or a udev rule)' })
+        : { ok: false, why: `a captured tree (${r.dir}) is read-only: nothing is written back to a machine` },
+      hostname: u?.hostname || (r.isHost ? os.hostname() : ''),
+      arch: this.arch() ?? 'unknown',
+      kernel: { release: u?.release ?? 'unknown', version: u?.version ?? '', cmdline: readCmdline(r) ?? '' },
+      features,
+    };
+  }
+
+  async cpus(): Promise<CpuInfo> {
+    const c = readSysCpus(this.root);
+    return { ...c, from: { source: 'sysfs', path: '/sys/devices/system/cpu', at: Date.now() } };
+  }
+
+  async iommus(): Promise<IommuUnit[]> {
+    const devs = readPciDevices(this.root);
+    return readIommuUnitNames(this.root).map((name) => ({
+      name,
+      kind: iommuKind(name),
+      devices: devs.filter((d) => d.iommuUnit === name).map((d) => d.bdf),
+    }));
+  }
+
+  async groups(): Promise<IommuGroup[]> {
+    const devs = new Map(readPciDevices(this.root).map((d) => [d.bdf, d]));
+    return readIommuGroups(this.root).map((g) => {
+      const bad = g.devices.map((b) => ({ b, d: devs.get(b)?.driver ?? null })).filter((x) => x.d !== null && !harmlessDriver(x.d));
+      return {
+        id: g.id,
+        defaultDomain: g.type,
+        reserved: g.reserved,
+        devices: g.devices,
+        viable: bad.length === 0
+          ? { ok: true, why: 'every member is bound to vfio-pci, a harmless driver, or unbound' }
+          : { ok: false, why: bad.map((x) => `${x.b} is bound to ${x.d}`).join('; ') + ' (bind it to vfio-pci or unbind it)' },
+      };
+    });
+  }
+
+  private vfioFds(): VfioFd[] {
+    return findVfioFds(this.root);
+  }
+
+  private holderOf(d: PciDevice, fds: VfioFd[]): Holder {
+    for (const f of fds) {
+      const bySyspath = f.syspath !== null && f.syspath === d.syspath;
+      const byCdev = d.vfioCdev !== null && f.target === `/dev/vfio/devices/${d.vfioCdev}`;
+      const byGroup = d.iommuGroup !== null && f.target === `/dev/vfio/${d.iommuGroup}`;
+      if (bySyspath || byCdev || byGroup) {
+        const how = `/proc/${f.pid}/fd/${f.fd} → ${f.target}${f.syspath ? `; fdinfo vfio-device-syspath: ${f.syspath}` : ''}`;
+        return { kind: 'process', pid: f.pid, comm: f.comm, how };
+      }
+    }
+    return { kind: 'free' };
+  }
+
+  private caps(d: PciDevice): { msi: Read<MsiCap | null>; msix: Read<MsixCap | null> } {
+    const kpath = `/sys/bus/pci/devices/${d.bdf}/config`;
+    let cfg;
+    try { cfg = readConfig(this.root, d.bdf); } catch (e) {
+      const why = toLabError(`read ${kpath}`, e).message;
+      return { msi: readFail(why), msix: readFail(why) };
+    }
+    const from = { source: 'config' as const, path: kpath, at: Date.now() };
+    if (cfg.truncated) return { msi: readFail(cfg.truncated, from), msix: readFail(cfg.truncated, from) };
+    const c = parseConfigCaps(cfg.bytes);
+    const one = <T>(v: T | null | string): Read<T | null> => (typeof v === 'string' ? readFail(v, from) : readOk(v, from));
+    return { msi: one(c.msi), msix: one(c.msix) };
+  }
+
+  private summary(d: PciDevice, fds: VfioFd[]): DeviceSummary {
+    const vfio = d.driver !== null && d.driver.includes('vfio');
+    const binding: Binding = d.driver === null
+      ? { kind: 'unbound' }
+      : vfio && d.vfioCdev !== null
+        ? { kind: 'vfio-cdev', cdev: `/dev/vfio/devices/${d.vfioCdev}`, group: d.iommuGroup }
+        : vfio && d.iommuGroup !== null
+          ? { kind: 'vfio-group', group: d.iommuGroup }
+          : { kind: 'host', driver: d.driver };
+    const { msi, msix } = this.caps(d);
+    return {
+      bdf: d.bdf,
+      vendor: d.vendor,
+      device: d.device,
+      vendorName: vendorName(d.vendor),
+      deviceName: deviceName(d.vendor, d.device),
+      classCode: d.classCode,
+      className: className(d.classCode),
+      driver: d.driver,
+      driverOverride: d.driverOverride,
+      iommuGroup: d.iommuGroup,
+      binding,
+      holder: vfio ? this.holderOf(d, fds) : { kind: 'free' },
+      numaNode: d.numaNode,
+      msi,
+      msix,
+      vectorCount: d.msiIrqs.length,
+    };
+  }
+
+  async devices(): Promise<DeviceSummary[]> {
+    const devs = readPciDevices(this.root);
+    const fds = devs.some((d) => d.driver?.includes('vfio')) ? this.vfioFds() : [];
+    return devs.map((d) => this.summary(d, fds));
+  }
+
+  private readInterrupts(only?: ReadonlySet<number>): ParsedInterrupts {
+    const kpath = '/proc/interrupts';
+    return parseInterrupts(this.root.bytes(kpath), { ...(only ? { only } : {}), kpath, real: this.root.p(kpath) });
+  }
+
+  async vectors(bdf: string): Promise<DeviceVectors> {
+    const d = readPciDevice(this.root, bdf);
+    if (!d) {
+      throw new LabFailure(errnoError(`vectors ${bdf}`, 'ENODEV', 'List devices with `doorbell devices`; BDFs look like 0000:00:02.0.', {
+        path: this.root.p(`/sys/bus/pci/devices/${bdf}`), message: `no PCI device ${bdf} in /sys/bus/pci/devices`,
+      }));
+    }
+    const { msi, msix } = this.caps(d);
+    let interrupts: ParsedInterrupts | { error: string };
+    try { interrupts = this.readInterrupts(new Set(d.msiIrqs.map((v) => v.irq))); } catch (e) {
+      interrupts = { error: toLabError('read /proc/interrupts', e).message };
+    }
+    return joinVectors({ root: this.root, dev: d, msi, msix, interrupts, hints: this.hints(), ...(this.readTable ? { readTable: this.readTable } : {}) });
+  }
+
+  async addressSpaces(bdf?: string): Promise<AddressSpace[]> {
+    const groups = await this.groups();
+    const wanted = bdf === undefined ? groups : groups.filter((g) => g.devices.includes(bdf));
+    const out: AddressSpace[] = [];
+    for (const g of wanted) {
+      const vecs: DeviceVectors[] = [];
+      for (const b of g.devices) {
+        const d = readPciDevice(this.root, b);
+        if (d && d.msiIrqs.length > 0) vecs.push(await this.vectors(b));
+      }
+      out.push(groupAddressSpace(g, vecs, this.arch()));
+    }
+    return out;
+  }
+
+  async sample(irqs?: readonly number[]): Promise<InterruptSample> {
+    const only = irqs ? new Set(irqs) : undefined;
+    const p = this.readInterrupts(only);
+    const mono = performance.now();
+    const map = new Map<number, number[]>();
+    for (const [irq, row] of p.irqs) map.set(irq, row.counts);
+    // An IRQ missing from /proc/interrupts has no action and all-zero counts (kernel/irq/proc.c).
+    for (const irq of irqs ?? []) if (!map.has(irq)) map.set(irq, new Array<number>(p.cpus.length).fill(0));
+    return { mono, at: Date.now(), cpus: p.cpus, irqs: map };
+  }
+
+  kernelLog(sinceSeq?: number): KernelOp[] {
+    return this.log.since(sinceSeq);
+  }
+
+  onLog(listener: (ops: KernelOp[]) => void): () => void {
+    return this.log.subscribe(listener);
+  }
+
+  async close(): Promise<void> {
+    /* nothing is held open between reads */
+  }
+}
+
+export async function openLinuxLab(opts: LinuxLabOptions): Promise<LabBackend> {
+  const lab = new LinuxLab(opts);
+  if (!lab.root.exists('/proc') && !lab.root.exists('/sys')) {
+    throw new LabFailure(errnoError('open lab linux', 'ENOENT', 'Point linux:ROOT at a directory holding a captured proc/ and sys/ tree.', {
+      path: lab.root.dir, message: `${lab.root.dir} has neither proc/ nor sys/`,
+    }));
+  }
+  return lab;
 }

@@ -38,7 +38,7 @@ vi.mock('electron', async () => {
 });
 
 vi.mock('../../../lab/select.js', async (orig) => {
-  const real = await orig<typeof import('../../../lab/select.js')>();
+  const real = await orig<Record<string, unknown>>();
   return {
     ...real,
     openLab: async (spec: unknown) => {

@@ -1,0 +1,3 @@
+// SPDX-License-Identifier: MIT
+export * from './controller.js';
+export * from './decode.js';

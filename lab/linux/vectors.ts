@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: MIT
+// One device's vector table, joined from the kernel's files:
+//   msi_irqs/ → Linux IRQs → /sys/kernel/irq/N (chip, hwirq, actions) → /proc/irq/N (affinity)
+//   → /proc/interrupts (counts) → the message: the device's own copy (MSI-X table via resourceN, or
+//   the MSI capability in config space) and the kernel's cached composed message (debugfs).
+// Every value carries where it came from, or why it could not be read.
+import { controllerFromChain, decodeMessage, type ControllerHints } from '../../common/msi/index.js';
+import type { MsiCap, MsixCap } from '../../common/model/lab.js';
+import { readFail, readOk, type Provenance, type Read } from '../../common/model/source.js';
+import type { DeviceVectors, EventfdState, MsiMessage, VectorRow } from '../../common/model/vector.js';
+import { domainChain, readDebugfsIrq, DEBUGFS_IRQS } from '../../native/debugfs/irq.js';
+import { msiVectorMessage } from '../../native/pci/config.js';
+import { readMsixTableViaResource, type MsixTableRead } from '../../native/pci/msix-table.js';
+import { readProcIrq } from '../../native/procfs/irq.js';
+import type { ParsedInterrupts } from '../../native/procfs/interrupts.js';
+import type { PciDevice } from '../../native/sysfs/pci.js';
+import { readSysIrq } from '../../native/sysfs/irq.js';
+import type { SysRoot } from '../../native/sysfs/root.js';
+
+export interface VectorJoinInput {
+  root: SysRoot;
+  dev: PciDevice;
+  msi: Read<MsiCap | null>;
+  msix: Read<MsixCap | null>;
+  /** /proc/interrupts parsed for this device's IRQs (or the failure, once). */
+  interrupts: ParsedInterrupts | { error: string };
+  hints: ControllerHints;
+  /** Read the MSI-X table (injectable for tests; default: resourceN mmap). */
+  readTable?: (root: SysRoot, bdf: string, cap: MsixCap) => MsixTableRead;
+}
+
+const now = () => Date.now();
+
+/** Vector index of an IRQ: hwirq on per-device MSI domains (chip names carry the BDF), else `[i]` in vfio-msix[i](BDF). */
+function vectorIndex(chip: string | null, hwirq: number | null, actions: string[], bdf: string, fallback: number): number {
+  if (chip && chip.includes(bdf) && hwirq !== null) return hwirq;
+  for (const a of actions) {
+    const m = /^vfio-msix?\[(\d+)\]\(/.exec(a);
+    if (m) return Number(m[1]);
+  }
+  return fallback;
+}
+
+export function joinVectors(inp: VectorJoinInput): DeviceVectors {
+  const { root, dev } = inp;
+  const notes: string[] = [];
+  const hasDebugfs = root.exists(DEBUGFS_IRQS);
+  if (!hasDebugfs) notes.push(`no ${DEBUGFS_IRQS} here (debugfs not mounted or CONFIG_GENERIC_IRQ_DEBUGFS off): the kernel's cached messages and domain chains are not shown (as root: mount -t debugfs none /sys/kernel/debug)`);
+  if ('error' in inp.interrupts) notes.push(`counts unavailable: ${inp.interrupts.error}`);
+
+  // The device's own copy of each message.
+  let table: MsixTableRead | null = null;
+  const msixCap = inp.msix.ok ? inp.msix.value : null;
+  const msiCap = inp.msi.ok ? inp.msi.value : null;
+  if (dev.msiIrqs.some((v) => v.kind === 'msix')) {
+    if (msixCap) {
+      table = (inp.readTable ?? readMsixTableViaResource)(root, dev.bdf, msixCap);
+      if (!table.ok) notes.push(table.why);
+    } else if (!inp.msix.ok) notes.push(`MSI-X capability not readable: ${inp.msix.why}`);
+  }
+  if (dev.msiIrqs.some((v) => v.kind === 'msi') && !inp.msi.ok) notes.push(`MSI capability not readable: ${inp.msi.why}`);
+
+  const rows: VectorRow[] = [];
+  const irqsSorted = dev.msiIrqs;
+  irqsSorted.forEach(({ irq, kind }, pos) => {
+    const sys = readSysIrq(root, irq);
+    const proc = readProcIrq(root, irq);
+    const dbg = hasDebugfs ? readDebugfsIrq(root, irq) : null;
+    const chip = sys?.chip ?? null;
+    const hwirq = sys?.hwirq ?? null;
+    const actions = sys?.actions ?? [];
+    const index = vectorIndex(chip, hwirq, actions, dev.bdf, pos);
+    const at = now();
+    const sysFrom: Provenance = { source: 'sysfs', path: `/sys/kernel/irq/${irq}`, at };
+    const procFrom: Provenance = { source: 'procfs', path: `/proc/irq/${irq}`, at };
+
+    const chain = dbg ? domainChain(dbg) : null;
+    const domainChainRead: Read<string[]> = chain && chain.length > 0
+      ? readOk(chain, { source: 'debugfs', path: `${DEBUGFS_IRQS}/${irq}`, at })
+      : chip ? readOk([chip], { ...sysFrom, path: `/sys/kernel/irq/${irq}/chip_name` }) : readFail('no debugfs domain chain and no chip name');
+    const controller = controllerFromChain(chain ?? [], chip, inp.hints);
+
+    // The message the device holds.
+    let message: Read<MsiMessage>;
+    let masked: Read<boolean>;
+    if (kind === 'msix') {
+      const e = table?.ok ? table.entries[index] : undefined;
+      if (table?.ok && e) {
+        const from: Provenance = { source: 'resource-mmap', path: table.path, at };
+        message = readOk({ address: e.address, data: e.data }, from);
+        masked = readOk(e.masked || (msixCap?.maskAll ?? false), from);
+      } else {
+        const why = table && !table.ok ? table.why : msixCap ? `MSI-X entry ${index} is past the table (${msixCap.tableSize} entries)` : 'MSI-X capability not readable';
+        message = readFail(why);
+        masked = readFail(why);
+      }
+    } else if (msiCap) {
+      const from: Provenance = { source: 'config', path: `/sys/bus/pci/devices/${dev.bdf}/config`, at };
+      message = readOk(msiVectorMessage(msiCap, index), from);
+      masked = msiCap.maskBits === null ? readFail('the MSI capability has no per-vector mask bits') : readOk(((msiCap.maskBits >>> index) & 1) === 1, from);
+    } else {
+      message = readFail(inp.msi.ok ? 'the device has no MSI capability' : inp.msi.why);
+      masked = readFail(inp.msi.ok ? 'the device has no MSI capability' : inp.msi.why);
+    }
+    const cachedMessage: Read<MsiMessage> = dbg?.message
+      ? readOk(dbg.message, { source: 'debugfs', path: `${DEBUGFS_IRQS}/${irq}`, at })
+      : readFail(hasDebugfs ? `${DEBUGFS_IRQS}/${irq} has no MSI message` : 'debugfs irq files are not available here');
+
+    const forDecode = message.ok ? message.value : cachedMessage.ok ? cachedMessage.value : null;
+    const decoded = forDecode ? decodeMessage(controller, forDecode) : { kind: 'undecoded' as const, why: 'no message could be read (neither the device nor debugfs)' };
+
+    const affinity: Read<number[]> = proc?.affinity ? readOk(proc.affinity, { ...procFrom, path: `/proc/irq/${irq}/smp_affinity_list` }) : readFail(`/proc/irq/${irq}/smp_affinity_list does not exist (no handler was ever requested)`);
+    const effective: Read<number[]> = proc?.effective ? readOk(proc.effective, { ...procFrom, path: `/proc/irq/${irq}/effective_affinity_list` }) : readFail(`/proc/irq/${irq}/effective_affinity_list does not exist`);
+    const pending = affinity.ok && effective.ok && effective.value.some((c) => !affinity.value.includes(c));
+
+    let counts: Read<number[]>;
+    if (!('error' in inp.interrupts)) {
+      const row = inp.interrupts.irqs.get(irq);
+      const byCpu: number[] = new Array<number>(Math.max(0, ...inp.interrupts.cpus) + 1).fill(0);
+      if (row) inp.interrupts.cpus.forEach((cpu, col) => { byCpu[cpu] = row.counts[col]!; });
+      // Not listed in /proc/interrupts: no action and every count zero (kernel/irq/proc.c).
+      counts = readOk(byCpu, { source: 'procfs', path: '/proc/interrupts', at });
+    } else if (sys?.perCpu) {
+      counts = readOk(sys.perCpu, { ...sysFrom, path: `/sys/kernel/irq/${irq}/per_cpu_count` });
+    } else counts = readFail(inp.interrupts.error);
+
+    // vfio-pci requests the IRQ only for a vector given an eventfd (fd −1 leaves it allocated, unrequested).
+    const vfio = dev.driver !== null && dev.driver.includes('vfio');
+    const eventfd: EventfdState = !vfio ? 'none' : actions.some((a) => a.startsWith('vfio-msi')) ? 'assigned' : sys ? 'none' : 'unknown';
+
+    rows.push({
+      index, kind, irq, chip, hwirq, domainChain: domainChainRead, controller, actions,
+      message, cachedMessage, masked, decoded, eventfd, affinity, effective, pending, counts,
+    });
+  });
+  rows.sort((a, b) => (a.kind === b.kind ? a.index - b.index : a.kind === 'msi' ? -1 : 1));
+  return { bdf: dev.bdf, vectors: rows, notes };
+}

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: MIT
+// /sys/kernel/irq/<N>/ (4.9+, CONFIG_SPARSE_IRQ; Documentation/ABI/testing/sysfs-kernel-irq):
+// actions (comma-separated handler names), chip_name, hwirq, name (flow handler), per_cpu_count
+// (comma-separated, one per *possible* CPU), type (edge|level). Exists for every allocated IRQ.
+import { firstLine, intField, parseError, type SysRoot } from './root.js';
+
+export interface SysIrq {
+  irq: number;
+  actions: string[];
+  chip: string | null;
+  hwirq: number | null;
+  name: string | null;
+  type: string | null;
+  /** Indexed by possible CPU number. */
+  perCpu: number[] | null;
+}
+
+export function parsePerCpuCount(root: SysRoot, kpath: string, text: string): number[] {
+  const t = firstLine(text);
+  if (t === '') return [];
+  const parts = t.split(',');
+  const out = new Array<number>(parts.length);
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i]!;
+    if (!/^\d+$/.test(p)) throw parseError(kpath, root.p(kpath), 1, `count ${i + 1} is ${JSON.stringify(p)}, not a number`);
+    out[i] = Number(p);
+  }
+  return out;
+}
+
+/** null when the IRQ has no descriptor (no /sys/kernel/irq/N). */
+export function readSysIrq(root: SysRoot, irq: number): SysIrq | null {
+  const dir = `/sys/kernel/irq/${irq}`;
+  if (!root.exists(dir)) return null;
+  const opt = (f: string) => { const t = root.textOr(`${dir}/${f}`); return t === null ? null : firstLine(t); };
+  const actions = opt('actions');
+  const hw = root.textOr(`${dir}/hwirq`);
+  const pc = root.textOr(`${dir}/per_cpu_count`);
+  return {
+    irq,
+    actions: actions ? actions.split(',').map((s) => s.trim()).filter(Boolean) : [],
+    chip: opt('chip_name') || null,
+    hwirq: hw === null || firstLine(hw) === '' ? null : intField(root, `${dir}/hwirq`, hw, 10),
+    name: opt('name') || null,
+    type: opt('type') || null,
+    perCpu: pc === null ? null : parsePerCpuCount(root, `${dir}/per_cpu_count`, pc),
+  };
+}

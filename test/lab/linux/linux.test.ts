@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: MIT
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { formatCpuList } from '../../../common/cpulist.js';
+import { LabFailure } from '../../../common/errors.js';
+import { hex } from '../../../common/model/hex.js';
+import { LinuxLab, openLinuxLab } from '../../../lab/linux/index.js';
+import { CONSOLE, E1000E, NOIOMMU, copyTree, expected } from '../../fixtures/sysroots/paths.js';
+
+const lab = (root: string) => new LinuxLab({ root, reason: 'test' });
+const tmp: string[] = [];
+afterAll(() => { for (const d of tmp) fs.rmSync(d, { recursive: true, force: true }); });
+
+describe('lab/linux on captured trees', () => {
+  for (const [name, tree] of [['x86-vtd-vfio-e1000e', E1000E], ['x86-vtd-host-virtio-console', CONSOLE]] as const) {
+    it(`${name}: every vector agrees with the holding process's own view (.expected.json)`, async () => {
+      const exp = expected(tree);
+      const dv = await lab(tree).vectors(exp.bdf as string);
+      expect(dv.vectors.map((v) => v.irq)).toEqual(exp.vectors.map((v) => v.irq));
+      for (const e of exp.vectors) {
+        const v = dv.vectors.find((x) => x.index === e.index)!;
+        expect(v.irq).toBe(e.irq);
+        expect(v.chip).toBe(e.chip_name);
+        expect(String(v.hwirq)).toBe(e.hwirq);
+        expect(v.actions.join(',')).toBe(e.actions);
+        // The table could not be read from a tree; the address comes from debugfs and matches the BAR read.
+        expect(v.message.ok).toBe(false);
+        expect(v.cachedMessage).toMatchObject({ ok: true, value: { address: hex(BigInt(e.msix_entry.addr)), data: Number(e.msix_entry.data) }, from: { source: 'debugfs' } });
+        expect(v.affinity.ok && formatCpuList(v.affinity.value)).toBe(e.smp_affinity_list);
+        expect(v.effective.ok && formatCpuList(v.effective.value)).toBe(e.effective_affinity_list);
+        expect(v.counts.ok && v.counts.value).toEqual(e.per_cpu_counts);
+        expect(v.controller).toBe('intel-ir');
+        // The IRTE handle in the address is the INTEL-IR domain's hwirq >> 16 in debugfs (index in the remap table).
+        const dbg = fs.readFileSync(path.join(tree, `sys/kernel/debug/irq/irqs/${e.irq}`), 'latin1');
+        const irHwirq = Number(/domain:\s+INTEL-IR[^\n]*\n\s+hwirq:\s+(0x[0-9a-f]+)/.exec(dbg)![1]);
+        expect(v.decoded).toMatchObject({ kind: 'intel-remap', handle: irHwirq >> 16 });
+        expect(v.pending).toBe(false);
+      }
+      expect(dv.notes.join('\n')).toMatch(/MSI-X table not readable: no resource\d file/);
+    });
+  }
+
+  it('x86-vtd-vfio-e1000e: device binding, holder, groups, viability', async () => {
+    const l = lab(E1000E);
+    const d = (await l.devices()).find((x) => x.bdf === '0000:00:02.0')!;
+    expect(d).toMatchObject({
+      driver: 'vfio-pci', iommuGroup: 2, vectorCount: 5,
+      binding: { kind: 'vfio-cdev', cdev: '/dev/vfio/devices/vfio0', group: 2 },
+      holder: { kind: 'process', pid: 120, comm: 'node' },
+      msix: { ok: true, value: { tableSize: 5, tableBar: 3, enabled: true } },
+    });
+    const groups = await l.groups();
+    expect(groups.find((g) => g.id === 2)!.viable.ok).toBe(true);
+    const g3 = groups.find((g) => g.id === 3)!;
+    expect(g3.viable).toEqual({ ok: false, why: '0000:00:1f.3 is bound to i801_smbus (bind it to vfio-pci or unbind it)' });
+    expect(await l.iommus()).toEqual([{ name: 'dmar0', kind: 'intel-vtd', devices: ['0000:00:00.0', '0000:00:01.0', '0000:00:02.0', '0000:00:1f.0', '0000:00:1f.2', '0000:00:1f.3'] }]);
+  });
+
+  it('x86-vtd-vfio-e1000e: info is read-only with probed features', async () => {
+    const info = await lab(E1000E).info();
+    expect(info.writable.ok).toBe(false);
+    expect(info.writable.why).toMatch(/read-only/);
+    expect(info.kernel.release).toBe('7.3.4');
+    expect(info.kernel.cmdline).toMatch(/intel_iommu=on/);
+    const f = Object.fromEntries(info.features.map((x) => [x.id, x]));
+    expect(f['iommufd']).toMatchObject({ state: 'yes', how: '.devnodes records /dev/iommu' });
+    expect(f['vfio-cdev']!.state).toBe('yes');
+    expect(f['irq-debugfs']!.state).toBe('yes');
+    expect(f['irq-remapping']!.state).toBe('yes');
+    expect(f['vfio-fdinfo-syspath']!.state).toBe('yes');
+    for (const x of info.features) expect(x.how).not.toBe('');
+    const noiommu = Object.fromEntries((await lab(NOIOMMU).info()).features.map((x) => [x.id, x.state]));
+    expect(noiommu).toMatchObject({ iommufd: 'no', iommu: 'no', 'irq-debugfs': 'no', 'irq-remapping': 'no' });
+  });
+
+  it('x86-vtd-host-virtio-console: host driver, free, not a vfio binding', async () => {
+    const d = (await lab(CONSOLE).devices()).find((x) => x.bdf === '0000:00:02.0')!;
+    expect(d).toMatchObject({ driver: 'virtio-pci', binding: { kind: 'host', driver: 'virtio-pci' }, holder: { kind: 'free' }, vectorCount: 10 });
+    const dv = await lab(CONSOLE).vectors('0000:00:02.0');
+    expect(dv.vectors.every((v) => v.eventfd === 'none')).toBe(true);
+  });
+
+  it('x86-virtio-noiommu: controller from the chip name, message not readable, and says why', async () => {
+    const dv = await lab(NOIOMMU).vectors('0000:00:03.0');
+    expect(dv.vectors.map((v) => [v.index, v.irq])).toEqual([[0, 37], [1, 38], [2, 39]]);
+    for (const v of dv.vectors) {
+      expect(v.controller).toBe('x86-vector');
+      expect(v.domainChain).toMatchObject({ ok: true, value: ['PCI-MSIX-0000:00:03.0'], from: { source: 'sysfs' } });
+      expect(v.message.ok || v.cachedMessage.ok).toBe(false);
+      expect(v.decoded.kind).toBe('undecoded');
+    }
+    expect(dv.notes.some((n) => n.includes('debugfs'))).toBe(true);
+    expect(await lab(NOIOMMU).addressSpaces()).toEqual([]);
+  });
+
+  it('address space of group 2: the x86 0xFEE window, untranslated, holds every vector', async () => {
+    const [as] = await lab(E1000E).addressSpaces('0000:00:02.0');
+    expect(as!.id).toBe('group:2');
+    expect(as!.reserved).toEqual([{ start: '0xfee00000', last: '0xfeefffff', type: 'msi' }]);
+    expect(as!.allowed).toEqual([{ start: '0x0', last: '0xfedfffff' }, { start: '0xfef00000', last: '0xffffffffffffffff' }]);
+    expect(as!.doorbells).toMatchObject([{ kind: 'x86-msi-window', mappedBy: 'untranslated' }]);
+    expect(as!.vectors).toHaveLength(5);
+    expect(as!.vectors.every((v) => v.hits.ok)).toBe(true);
+  });
+
+  it('sample returns every IRQ asked for, with CPU columns from the header', async () => {
+    const s = await lab(E1000E).sample([26, 27, 500]);
+    expect(s.cpus).toEqual([0, 1]);
+    expect(s.irqs.get(26)).toEqual([0, 3]);
+    expect(s.irqs.get(500)).toEqual([0, 0]);
+    expect(s.irqs.size).toBe(3);
+    expect(typeof s.mono).toBe('number');
+  });
+
+  it('an unknown BDF is ENODEV', async () => {
+    await expect(lab(E1000E).vectors('0000:09:00.0')).rejects.toSatisfy((e: unknown) => e instanceof LabFailure && e.error.errnoName === 'ENODEV');
+    await expect(openLinuxLab({ root: '/nonexistent-doorbell-root', reason: 't' })).rejects.toBeInstanceOf(LabFailure);
+  });
+
+  it('a truncated /proc/interrupts: sample fails naming file and line; vectors fall back to per_cpu_count and say why', async () => {
+    const dir = copyTree(E1000E);
+    tmp.push(dir);
+    const f = path.join(dir, 'proc/interrupts');
+    const text = fs.readFileSync(f, 'latin1');
+    fs.writeFileSync(f, text.slice(0, text.indexOf('  27:') + 14));
+    const line = text.slice(0, text.indexOf('  27:')).split('\n').length;
+    const l = lab(dir);
+    await expect(l.sample()).rejects.toSatisfy((e: unknown) => e instanceof LabFailure && e.error.message.startsWith(`/proc/interrupts:${line}: IRQ 27 has 0 counts for 2 online CPUs`) && e.error.detail?.line === line);
+    const dv = await l.vectors('0000:00:02.0');
+    // Counts fall back to /sys/kernel/irq/N/per_cpu_count.
+    expect(dv.vectors[0]!.counts).toMatchObject({ ok: true, value: [2, 0], from: { source: 'sysfs', path: '/sys/kernel/irq/25/per_cpu_count' } });
+    expect(dv.vectors[0]!.cachedMessage.ok).toBe(true);
+    expect(dv.notes.join('\n')).toContain(`counts unavailable: /proc/interrupts:${line}:`);
+  });
+
+  it('a malformed debugfs file names the file and line', async () => {
+    const dir = copyTree(E1000E);
+    tmp.push(dir);
+    const f = path.join(dir, 'sys/kernel/debug/irq/irqs/25');
+    fs.writeFileSync(f, fs.readFileSync(f, 'latin1').replace('msg_data:   0x00000000', 'msg_data:   zero'));
+    await expect(lab(dir).vectors('0000:00:02.0')).rejects.toSatisfy((e: unknown) => e instanceof LabFailure && /^\/sys\/kernel\/debug\/irq\/irqs\/25:\d+: msg_data is "zero"/.test(e.error.message));
+  });
+});
+
+describe('lab/linux on this machine (checked against shell readers)', () => {
+  const sh = (cmd: string) => execFileSync('sh', ['-c', cmd], { encoding: 'utf8' }).trim();
+
+  it('info and cpus: features probed from the same files the shell sees', async () => {
+    const l = lab('/');
+    const info = await l.info();
+    const f = Object.fromEntries(info.features.map((x) => [x.id, x.state]));
+    expect(f['iommufd']).toBe(sh('test -e /dev/iommu && echo yes || echo no'));
+    expect(f['irq-debugfs']).toBe(sh('test -d /sys/kernel/debug/irq/irqs && echo yes || echo no'));
+    expect(f['iommu']).toBe(sh('ls /sys/class/iommu 2>/dev/null | grep -q . && echo yes || echo no'));
+    expect(info.kernel.release).toBe(sh('uname -r'));
+    expect(info.writable.ok).toBe(process.getuid?.() === 0);
+    const cpus = await l.cpus();
+    const expand = (t: string) => (t === '' ? [] : sh(`for r in $(echo ${t} | tr , ' '); do seq $(echo $r | tr - ' '); done`).split('\n').map(Number));
+    expect(cpus.online).toEqual(expand(sh('cat /sys/devices/system/cpu/online')));
+    expect(cpus.isolated).toEqual(expand(sh('cat /sys/devices/system/cpu/isolated')));
+  });
+
+  it('devices: BDFs, drivers and vector counts agree with ls/readlink', async () => {
+    const devs = await lab('/').devices();
+    const bdfs = sh('ls /sys/bus/pci/devices').split('\n');
+    expect(devs.map((d) => d.bdf)).toEqual(bdfs.sort());
+    for (const d of devs) {
+      expect(d.vectorCount).toBe(Number(sh(`ls /sys/bus/pci/devices/${d.bdf}/msi_irqs 2>/dev/null | wc -l`)));
+      expect(d.driver ?? '').toBe(sh(`l=$(readlink /sys/bus/pci/devices/${d.bdf}/driver) && basename "$l" || true`));
+      expect(d.vendor).toBe(Number(sh(`cat /sys/bus/pci/devices/${d.bdf}/vendor`)));
+      // Root reads the whole config space (256 bytes here): the capabilities are visible.
+      if (process.getuid?.() === 0) expect(d.msix.ok).toBe(true);
+    }
+  });
+
+  it('vectors: IRQs from msi_irqs, counts monotonic against awk on /proc/interrupts, affinity as cat prints it', async () => {
+    const devs = (await lab('/').devices()).filter((d) => d.vectorCount > 0);
+    expect(devs.length).toBeGreaterThan(0);
+    const awkCounts = (irq: number) => sh(`awk -v irq="${irq}:" 'NR==1{n=NF} $1==irq{s=""; for(i=2;i<=n+1;i++) s=s" "$i; print s}' /proc/interrupts`).split(/\s+/).filter(Boolean).map(Number);
+    const cpuCols = sh(`awk 'NR==1{for(i=1;i<=NF;i++){sub("CPU","",$i); print $i}}' /proc/interrupts`).split('\n').map(Number);
+    for (const d of devs) {
+      const before = new Map<number, number[]>();
+      const irqs = sh(`ls /sys/bus/pci/devices/${d.bdf}/msi_irqs`).split('\n').map(Number).sort((a, b) => a - b);
+      for (const irq of irqs) before.set(irq, awkCounts(irq));
+      const dv = await lab('/').vectors(d.bdf);
+      expect(dv.vectors.map((v) => v.irq).sort((a, b) => a! - b!)).toEqual(irqs);
+      for (const v of dv.vectors) {
+        const after = awkCounts(v.irq!);
+        expect(v.counts.ok).toBe(true);
+        if (!v.counts.ok) continue;
+        cpuCols.forEach((cpu, col) => {
+          if (before.get(v.irq!)!.length === 0) return; // not listed: no action, all zero
+          expect(v.counts.ok && v.counts.value[cpu]).toBeGreaterThanOrEqual(before.get(v.irq!)![col]!);
+          expect(v.counts.ok && v.counts.value[cpu]).toBeLessThanOrEqual(after[col]!);
+        });
+        expect(v.affinity.ok && formatCpuList(v.affinity.value)).toBe(sh(`cat /proc/irq/${v.irq}/smp_affinity_list`));
+        expect(v.effective.ok && formatCpuList(v.effective.value)).toBe(sh(`cat /proc/irq/${v.irq}/effective_affinity_list`));
+        expect(v.chip).toBe(sh(`cat /sys/kernel/irq/${v.irq}/chip_name`));
+        expect(v.index).toBe(Number(sh(`cat /sys/kernel/irq/${v.irq}/hwirq`)));
+      }
+      // What could not be read is said, not hidden.
+      for (const v of dv.vectors) if (!v.message.ok) expect(v.message.why).not.toBe('');
+    }
+  });
+});
