@@ -65,6 +65,10 @@ export interface KernelOps {
   readEventfd(e: EventfdHandle): OpResult<bigint>;
   closeEventfd(e: EventfdHandle): OpResult<void>;
 
+  /** Linux IRQs of a device's MSI/MSI-X vectors (/sys/bus/pci/devices/<BDF>/msi_irqs), ascending
+   *  by vector index. Optional: callers feature-probe it. */
+  msiIrqs?(bdf: string): OpResult<number[]>;
+
   // /proc/irq/N
   readAffinity(irq: number): OpResult<{ affinity: number[]; effective: number[] }>;
   writeAffinity(irq: number, cpuList: string): OpResult<void>;
