@@ -71,7 +71,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['test/**/*.ts', 'test/**/*.mjs', 'bin/**/*.mjs', 'build/**/*.js', '*.js', '*.ts'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', URL: 'readonly', setInterval: 'readonly', clearInterval: 'readonly' } },
+    files: ['test/**/*.ts', 'test/**/*.mjs', 'bin/**/*.mjs', 'build/**/*.{js,mjs,cjs}', 'scripts/**/*.{js,mjs}', '*.js', '*.ts'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', performance: 'readonly', fetch: 'readonly', queueMicrotask: 'readonly', TextEncoder: 'readonly', TextDecoder: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', URL: 'readonly', setInterval: 'readonly', clearInterval: 'readonly' } },
   },
 );
