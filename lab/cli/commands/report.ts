@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: MIT
+// `doorbell report -o DIR|FILE [--device BDF]`: the bug-report bundle on a headless machine — a
+// plain-text report for a mailing list and the snapshot beside it (the window PNG is added by the
+// app, which has a window).
+import { formatError, LabFailure } from '../../../common/errors.js';
+import { collectReport, writeBundle } from '../../report/index.js';
+import { EXIT, parseFlags, type Command } from '../context.js';
+import { expandShort, parseInterval } from './snapshot.js';
+
+export const report: Command = {
+  name: 'report',
+  summary: 'Write a bug report: plain-text report (kernel, platform, vectors, address map, findings) plus the snapshot',
+  usage: 'doorbell [--lab SPEC] report -o DIR|FILE [--device BDF] [--redact] [--redact-cmdline] [--interval MS]',
+  async run(args, ctx) {
+    const { flags, positional, unknown } = parseFlags(expandShort(args), { values: ['out', 'device', 'interval'], bools: ['redact', 'redact-cmdline'] });
+    if (unknown.length > 0 || positional.length > 0 || typeof flags.out !== 'string') {
+      ctx.err(`doorbell report: ${typeof flags.out !== 'string' ? 'needs -o DIR or -o FILE' : `unexpected ${[...unknown, ...positional].join(' ')}`}\nusage: ${this.usage}`);
+      return EXIT.USAGE;
+    }
+    const interval = parseInterval(flags.interval, ctx, 'report');
+    if (interval === null) return EXIT.USAGE;
+    let device = typeof flags.device === 'string' ? flags.device.toLowerCase() : undefined;
+    if (device && /^[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/.test(device)) device = `0000:${device}`;
+    const lab = await ctx.openLab();
+    try {
+      if (device && !(await lab.devices()).some((d) => d.bdf === device)) {
+        ctx.err(`doorbell report: no PCI device ${device} in this lab; list them with \`doorbell devices\``);
+        return EXIT.USAGE;
+      }
+      const c = await collectReport(lab, {
+        intervalMs: interval,
+        ...(device ? { device } : {}),
+        redact: { hostname: flags.redact === true, serials: flags.redact === true, cmdline: flags['redact-cmdline'] === true },
+        progress: (l) => ctx.err(`doorbell report: ${l}`),
+      });
+      ctx.err('doorbell report: writing the bundle');
+      const w = writeBundle({ out: flags.out, snapshot: c.bytes, text: c.text });
+      ctx.err(`doorbell report: wrote ${w.report} (${Buffer.byteLength(c.text)} bytes) and ${w.snapshot} (${c.bytes.length} bytes)`);
+      return EXIT.OK;
+    } catch (e) {
+      if (e instanceof LabFailure) { ctx.err(`doorbell report: ${formatError(e.error)}`); return EXIT.FAIL; }
+      throw e;
+    } finally {
+      await lab.close();
+    }
+  },
+};

@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: MIT
+// The file format: encode/decode, atomic writes, redaction, and refusal of every damaged, foreign
+// or newer file with a LabError naming the file and what was wrong — never an exception.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isLabError, LabFailure } from '../../../common/errors.js';
+import { openLinuxLab } from '../../../lab/linux/index.js';
+import {
+  captureSnapshot, decodeSnapshot, encodeSnapshot, openSnapshotLab, readSnapshotFile, redactPayload, writeFileAtomic,
+  SNAPSHOT_FORMAT, SNAPSHOT_VERSION, type SnapshotPayload,
+} from '../../../lab/snapshot/index.js';
+import { sha256 } from '../../../lab/snapshot/file.js';
+import { E1000E } from '../../fixtures/sysroots/paths.js';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'doorbell-snap-file-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+let payload: SnapshotPayload;
+let good: Buffer;
+beforeAll(async () => {
+  const lab = await openLinuxLab({ root: E1000E, reason: 'test' });
+  payload = await captureSnapshot(lab, { intervalMs: 0 });
+  payload.findings = [{ id: 'doorbell-miss', severity: 'error', title: 'vector 3 misses every doorbell', detail: 'address 0x8000040 is not mapped', bdf: '0000:00:02.0', vector: 3, evidence: { address: '0x8000040' } }];
+  payload.journal = [{ at: 1, irq: 26, bdf: '0000:00:02.0', index: 1, before: [0, 1], requested: [1], effective: [1], verdict: 'verified', detail: '' }];
+  payload.reproduction = ['bind 0000:00:02.0 to vfio-pci', 'enable 5 MSI-X vectors'];
+  good = encodeSnapshot(payload).bytes;
+});
+
+/** Build a file from a header and payload text of our choosing (for hostile inputs). */
+function forge(header: Record<string, unknown>, body: string, gzip = true): Buffer {
+  const plain = Buffer.from(`${JSON.stringify(header)}\n${body}`);
+  return gzip ? zlib.gzipSync(plain) : plain;
+}
+function headerFor(body: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const b = Buffer.from(body);
+  return {
+    format: SNAPSHOT_FORMAT, version: SNAPSHOT_VERSION, createdAt: '2026-01-02T03:04:05.000Z', doorbell: '0.1.0',
+    lab: { backend: 'linux', spec: 'linux', title: 't' }, payloadBytes: b.length, sha256: sha256(b), redacted: [], ...extra,
+  };
+}
+function refused(bytes: Uint8Array, file = '/x/snap.dbsnap', max?: number): { message: string; hint: string; op: string; path?: string } {
+  const r = decodeSnapshot(bytes, file, max ? { maxUncompressed: max } : {});
+  expect(r.ok).toBe(false);
+  if (r.ok) throw new Error('accepted');
+  expect(isLabError(r.error)).toBe(true);
+  expect(r.error.op).toBe('open snapshot');
+  expect(r.error.path).toBe(file);
+  expect(r.error.message).toContain(file);
+  expect(r.error.hint.length).toBeGreaterThan(10);
+  return r.error;
+}
+
+describe('encode and decode', () => {
+  it('round-trips the payload exactly and the header describes it', () => {
+    const r = decodeSnapshot(good, 'f');
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.value.payload).toEqual(JSON.parse(JSON.stringify(payload)));
+    expect(r.value.header.format).toBe(SNAPSHOT_FORMAT);
+    expect(r.value.header.version).toBe(SNAPSHOT_VERSION);
+    expect(r.value.header.createdAt).toBe(new Date(payload.samples[1].at).toISOString());
+    expect(r.value.header.lab.spec).toBe(payload.info.spec);
+    expect(r.value.header.doorbell).toBe(JSON.parse(fs.readFileSync('package.json', 'utf8')).version);
+  });
+
+  it('has a header line that zcat | head -1 shows', () => {
+    const first = zlib.gunzipSync(good).toString('utf8').split('\n', 1)[0]!;
+    expect(JSON.parse(first)).toMatchObject({ format: SNAPSHOT_FORMAT, version: SNAPSHOT_VERSION });
+  });
+
+  it('also reads an uncompressed (gunzipped) snapshot', () => {
+    const r = decodeSnapshot(zlib.gunzipSync(good), 'f');
+    expect(r.ok).toBe(true);
+  });
+});
+
+describe('refusals', () => {
+  it('an empty file', () => { expect(refused(Buffer.alloc(0)).message).toContain('empty'); });
+
+  it('a file that is neither gzip nor JSON', () => {
+    expect(refused(Buffer.from('PK\x03\x04zipfile')).message).toMatch(/not a Doorbell snapshot.*50 4b 03 04/);
+  });
+
+  it('valid gzip of JSON that is not a snapshot', () => {
+    expect(refused(zlib.gzipSync(Buffer.from('{"name":"doorbell","version":"0.1.0"}'))).message).toContain('no header line');
+    expect(refused(zlib.gzipSync(Buffer.from('{"name":"x"}\n{}'))).message).toContain('"format": "doorbell-snapshot"');
+    expect(refused(zlib.gzipSync(Buffer.from('[1,2]\n{}'))).message).toContain('not a Doorbell snapshot');
+    expect(refused(zlib.gzipSync(Buffer.from('not json\n{}'))).message).toContain('first line is not a JSON header');
+  });
+
+  it('wrong magic in the format field', () => {
+    const body = JSON.stringify(payload);
+    expect(refused(forge(headerFor(body, { format: 'doorbell-snapshop' }), body)).message).toContain('not a Doorbell snapshot');
+  });
+
+  it('a newer format version names both versions and says to upgrade', () => {
+    const body = JSON.stringify(payload);
+    const e = refused(forge(headerFor(body, { version: SNAPSHOT_VERSION + 1, doorbell: '9.0.0' }), body));
+    expect(e.message).toContain(`format version ${SNAPSHOT_VERSION + 1}`);
+    expect(e.message).toContain(`up to ${SNAPSHOT_VERSION}`);
+    expect(e.hint).toContain('9.0.0');
+  });
+
+  it('an unknown version', () => {
+    const body = JSON.stringify(payload);
+    for (const v of [0, -1, 1.5, '1', null]) expect(refused(forge(headerFor(body, { version: v }), body)).message).toContain('unknown snapshot format version');
+  });
+
+  it('a malformed header names the field', () => {
+    const body = JSON.stringify(payload);
+    expect(refused(forge(headerFor(body, { sha256: 'abc' }), body)).message).toContain('header.sha256');
+    expect(refused(forge(headerFor(body, { extra: 1 }), body)).message).toContain('header.extra');
+  });
+
+  it('a payload that does not match its checksum or length', () => {
+    const body = JSON.stringify(payload);
+    const h = headerFor(body);
+    expect(refused(forge(h, body.replace('"linux"', '"Linux"'))).message).toContain('sha256');
+    expect(refused(forge(h, body.slice(0, -10))).message).toContain('truncated');
+  });
+
+  it('a payload with missing fields or wrong types, deep inside', () => {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- hostile edits of arbitrary JSON
+    type J = Record<string, any>;
+    const cases: [string, (p: J) => void][] = [
+      ['payload.devices', (p) => { delete p.devices; }],
+      ['payload.cpus.online[0]', (p) => { p.cpus.online[0] = 'zero'; }],
+      ['payload.vectors[2].result.value.vectors[1].message.value.address', (p) => { p.vectors[2].result.value.vectors[1].message = { ok: true, value: { address: 4276093496, data: 0 }, from: { source: 'config', at: 0 } }; }],
+      ['payload.devices[0].binding.kind', (p) => { p.devices[0].binding = { kind: 'vfio-magic' }; }],
+      ['payload.samples', (p) => { p.samples.pop(); }],
+      ['payload.vectors', (p) => { p.vectors.pop(); }],
+      ['payload.info.kernel.release', (p) => { p.info.kernel.release = null; }],
+      ['payload.kernelLog', (p) => { p.kernelLog = {}; }],
+      ['payload.surprise', (p) => { p.surprise = true; }],
+      ['payload.findings[0].severity', (p) => { p.findings[0].severity = 'fatal'; }],
+      ['payload.journal[0].requested', (p) => { delete p.journal[0].requested; }],
+    ];
+    for (const [field, mutate] of cases) {
+      const p = JSON.parse(JSON.stringify(payload)) as J;
+      mutate(p);
+      const body = JSON.stringify(p);
+      const e = refused(forge(headerFor(body), body)) as { message: string; detail?: Record<string, unknown> };
+      expect(e.message, field).toContain('does not match snapshot format version 1');
+      expect(e.detail?.field, field).toBe(field);
+    }
+  });
+
+  it('the file truncated at many offsets', () => {
+    const offsets = new Set<number>([1, 2, 9, 10, 11, good.length - 1, good.length - 4, good.length - 8]);
+    for (let i = 0; i < 64; i++) offsets.add(Math.floor((good.length * i) / 64));
+    for (const n of offsets) {
+      if (n >= good.length) continue;
+      expect(refused(good.subarray(0, n)).message, `at ${n}`).toMatch(/truncated|corrupted|empty|not a Doorbell snapshot/);
+    }
+  });
+
+  it('single flipped bytes anywhere', () => {
+    let seed = 12345;
+    const next = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff);
+    for (let i = 0; i < 200; i++) {
+      const b = Buffer.from(good);
+      const at = i < 20 ? i : next() % b.length;
+      b[at] = b[at]! ^ (1 + (next() % 255));
+      const r = decodeSnapshot(b, 'f');
+      // A flip in the gzip header's MTIME/XFL/OS bytes is harmless; anything else is refused.
+      if (r.ok) expect([4, 5, 6, 7, 8, 9], `flip at ${at}`).toContain(at);
+      else expect(isLabError(r.error)).toBe(true);
+    }
+  });
+
+  it('a gzip bomb is refused without inflating it all', () => {
+    const big = zlib.gzipSync(Buffer.alloc(8 * 1024 * 1024, 0x20));
+    expect(big.length).toBeLessThan(64 * 1024);
+    expect(refused(big, 'f', 1024 * 1024).message).toMatch(/inflates to more than 1048576 bytes/);
+  });
+});
+
+describe('files', () => {
+  it('writes atomically: no temporary file is left and a reader sees the old or the new file', () => {
+    const f = path.join(tmp, 'a.dbsnap');
+    writeFileAtomic(f, Buffer.from('old'));
+    writeFileAtomic(f, good);
+    expect(fs.readFileSync(f)).toEqual(good);
+    expect(fs.readdirSync(tmp).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('a failed write keeps the old file and reports the errno', () => {
+    const f = path.join(tmp, 'no-such-dir', 'a.dbsnap');
+    try {
+      writeFileAtomic(f, good);
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(LabFailure);
+      expect((e as LabFailure).error).toMatchObject({ errnoName: 'ENOENT', path: f });
+    }
+  });
+
+  it('opening a missing file, a directory, or a damaged file is a LabError', async () => {
+    expect(readSnapshotFile(path.join(tmp, 'missing.dbsnap'))).toMatchObject({ ok: false, error: { op: 'open snapshot', errnoName: 'ENOENT' } });
+    expect(readSnapshotFile(tmp)).toMatchObject({ ok: false, error: { message: expect.stringContaining('directory') } });
+    const f = path.join(tmp, 'cut.dbsnap');
+    fs.writeFileSync(f, good.subarray(0, good.length >> 1));
+    await expect(openSnapshotLab({ file: f, reason: 't' })).rejects.toMatchObject({ error: { op: 'open snapshot', path: f, message: expect.stringContaining('truncated') } });
+  });
+});
+
+describe('redaction', () => {
+  it('removes the hostname wherever it appears, serial numbers, and the command line on request', () => {
+    const p = structuredClone(payload);
+    p.info.hostname = 'lab-host-17';
+    p.info.title = 'linux (lab-host-17)';
+    p.info.kernel.cmdline = 'root=UUID=1234 hostname=lab-host-17';
+    p.info.features.push({ id: 'dsn', name: 'Device Serial Number', state: 'yes', how: 'DSN 00-11-22-33-44-55-66-77 on 0000:00:02.0' });
+    (p.findings![0]!.evidence as Record<string, string>).serial = 'ABC123';
+    const { payload: r, redacted } = redactPayload(p, { hostname: true, serials: true });
+    expect(redacted).toEqual(['hostname', 'serial-numbers']);
+    const text = JSON.stringify(r);
+    expect(text).not.toContain('lab-host-17');
+    expect(text).not.toContain('00-11-22-33-44-55-66-77');
+    expect(text).not.toContain('ABC123');
+    expect(r.info.kernel.cmdline).toContain('root=UUID=1234');
+    const all = redactPayload(p, { hostname: true, serials: true, cmdline: true });
+    expect(all.payload.info.kernel.cmdline).toBe('(redacted)');
+    // Still a valid snapshot, and the header lists what was removed.
+    const enc = encodeSnapshot(all.payload, { redacted: all.redacted });
+    const d = decodeSnapshot(enc.bytes, 'f');
+    expect(d.ok && d.value.header.redacted).toEqual(['hostname', 'serial-numbers', 'kernel-cmdline']);
+    expect(p.info.hostname).toBe('lab-host-17'); // the input is not modified
+  });
+});
