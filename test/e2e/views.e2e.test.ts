@@ -8,18 +8,25 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { browser, openPage, ROOT, screenshot, serve, type Served } from './harness.js';
+import { createSimLab } from '../../lab/sim/index.js';
+import type { AddressSpace } from '../../common/model/index.js';
 
 let b: Browser;
 beforeAll(async () => { b = await browser(); });
 afterAll(async () => { await b?.close(); });
 
 interface CliVector { index: number; irq: number | null; decoded: { kind: string; eventId?: number; doorbell?: string; handle?: number } }
-interface CliDevice { bdf: string; vectorCount?: number; irqs?: number }
 
 /** The CLI's own view of the same lab (JSON), to compare the page against. */
 function cliVectors(lab: string, bdf: string): CliVector[] {
   const out = execFileSync(process.execPath, [path.join(ROOT, 'bin/doorbell.mjs'), '--lab', lab, 'vectors', bdf, '--json'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   return (JSON.parse(out) as { vectors: CliVector[] }).vectors;
+}
+
+/** The simulator's own address spaces for a device, in process (the same scenario the server runs). */
+async function simSpaces(params: Record<string, string>, bdf: string): Promise<AddressSpace[]> {
+  const lab = createSimLab({ scenario: 'arm64-its-smmuv3', params });
+  try { return await lab.addressSpaces(bdf); } finally { await lab.close(); }
 }
 
 async function withServer<T>(lab: string, fn: (s: Served) => Promise<T>): Promise<T> {
@@ -59,7 +66,7 @@ describe('e2e views: simulator (arm64 GICv3 ITS + SMMUv3)', () => {
     });
   });
 
-  it('device page: one row per vector, ITS decode without a CPU, map with the doorbell page, cross-highlight', async () => {
+  it('device page: one row per vector, ITS decode without a CPU, copy, live and pause, details', async () => {
     await withServer(SIM, async (s) => {
       const bdf = '0000:01:00.0';
       const expected = cliVectors(SIM, bdf);
@@ -71,48 +78,85 @@ describe('e2e views: simulator (arm64 GICv3 ITS + SMMUv3)', () => {
       const e0 = expected[0]!;
       expect(e0.decoded.kind).toBe('its');
       expect(await first.locator('[data-col="decoded"]').textContent()).toBe(`ITS ${e0.decoded.doorbell} EventID 0x${e0.decoded.eventId!.toString(16)}`);
-      // The doorbell page is drawn and labelled; every vector marker is inside it.
-      const map = page.getByTestId('amap');
-      await expect.poll(() => map.getByTestId('doorbell').count()).toBeGreaterThan(0);
-      expect(await page.locator('.amap-legend').textContent()).toMatch(/ITS/);
-      expect(await map.getByTestId('marker-bad').count()).toBe(0);
-      // Hovering a marker highlights the vector's row.
-      await map.getByTestId('marker').first().hover();
-      await expect.poll(() => page.locator('tr.hovered').count()).toBe(1);
-      // Hex/decimal toggle changes the data column.
+      // Hex/decimal toggle changes the numbers.
       await page.getByTestId('hex-toggle').uncheck();
-      expect(await table.locator('tr[data-index="1"] [data-col="decoded"]').textContent()).toMatch(/EventID 1$/);
+      expect(await table.locator('tr[data-index="1"] [data-col="decoded"]').textContent()).toBe(`ITS ${expected[1]!.decoded.doorbell} EventID ${expected[1]!.decoded.eventId}`);
       await page.getByTestId('hex-toggle').check();
       // Copy the table: the text lands in the page's copy buffer (no clipboard permission here).
       await page.getByTestId('copy-table').click();
       const copied = await page.getByTestId('copy-buffer').inputValue();
       expect(copied.split('\n').filter((l) => /^\d+\t/.test(l))).toHaveLength(expected.length);
-      // Live: counts tick (the VMM-held device fires), then pause says so.
-      await expect.poll(() => page.getByTestId('live').textContent(), { timeout: 10000 }).toMatch(/Live · every 1 s · \d/);
+      await expect.poll(() => page.getByTestId('live').textContent()).toMatch(/Live · every 1 s/);
       await screenshot(page, 'views-sim-device');
       await page.getByTestId('pause').click();
-      expect(await page.getByTestId('live').textContent()).toMatch(/Paused/);
-      // Enter on a row opens its details with provenance.
+      await expect.poll(() => page.getByTestId('live').textContent()).toMatch(/Paused/);
+      expect(await page.getByTestId('statusbar').textContent()).toMatch(/live: paused/);
+      // Keyboard: a row, ArrowDown, Enter opens the next vector's details with provenance.
       await first.click();
       await page.keyboard.press('ArrowDown');
       await page.keyboard.press('Enter');
       expect(await page.getByTestId('vector-detail').textContent()).toMatch(/Vector 1/);
       await page.getByTestId('theme').click();
-      await screenshot(page, 'views-sim-device-light');
+      await screenshot(page, 'views-sim-device-other-theme');
       expect(problems).toEqual([]);
     });
   });
 
-  it('address map: an injected unmapped doorbell is a red marker with the reason', async () => {
-    const lab = `${SIM}?bug=unmapped-doorbell`;
-    await withServer(lab, async (s) => {
+  it('address map: the doorbell page is labelled, markers sit in it, hovering a marker highlights the row', async () => {
+    await withServer(SIM, async (s) => {
+      const bdf = '0000:04:00.0';
+      const spaces = await simSpaces({}, bdf);
       const { page, problems } = await openPage(b, s.url);
-      await openDevice(page, s.url, '0000:01:00.0');
-      const bad = page.getByTestId('amap').getByTestId('marker-bad');
-      await expect.poll(() => bad.count()).toBeGreaterThan(0);
-      expect(await page.getByTestId('unmapped').textContent()).toMatch(/outside every doorbell mapping/);
+      await openDevice(page, s.url, bdf);
+      const map = page.getByTestId('amap');
+      await expect.poll(() => map.getByTestId('doorbell').count()).toBe(spaces[0]!.doorbells.length);
+      expect(await page.locator('.amap-legend').textContent()).toContain(spaces[0]!.doorbells[0]!.label);
+      expect(await map.getByTestId('marker-bad').count()).toBe(0);
+      await map.scrollIntoViewIfNeeded();
+      await screenshot(page, 'views-sim-map');
+      await map.getByTestId('marker').first().locator('circle').hover({ force: true });
+      await expect.poll(() => page.locator('tr.hovered').count()).toBe(1);
+      // Zoom in with the keyboard down to one page, then back to the whole 64-bit space.
+      await map.focus();
+      for (let i = 0; i < 40; i++) await page.keyboard.press('+');
+      expect(await page.getByTestId('amap-range').textContent()).toMatch(/\(4 KiB\)/);
+      await page.keyboard.press('0');
+      expect(await page.getByTestId('amap-range').textContent()).toMatch(/^0x0 – 0xffffffffffffffff/);
+      await page.keyboard.press('f');
+      expect(problems).toEqual([]);
+    });
+  });
+
+  it('address map: a vector outside every doorbell mapping is red with the reason (nested, no guest RMR)', async () => {
+    await withServer(SIM, async (s) => {
+      const bdf = '0000:01:00.0';
+      const spaces = await simSpaces({}, bdf);
+      const bad = spaces[0]!.vectors.filter((v) => !v.hits.ok);
+      expect(bad.length).toBeGreaterThan(0);
+      const { page, problems } = await openPage(b, s.url);
+      await openDevice(page, s.url, bdf);
+      await expect.poll(() => page.getByTestId('amap').getByTestId('marker-bad').count()).toBeGreaterThan(0);
+      const box = (await page.getByTestId('unmapped').textContent())!;
+      expect(box).toContain(`${bad.length} vector${bad.length > 1 ? 's' : ''} outside every doorbell mapping`);
+      expect(box).toContain((bad[0]!.hits as { why: string }).why);
       await page.getByTestId('amap').scrollIntoViewIfNeeded();
-      await screenshot(page, 'views-sim-unmapped-doorbell');
+      await screenshot(page, 'views-sim-unmapped');
+      expect(problems).toEqual([]);
+    });
+  });
+
+  it('address map: with bug=unmapped-doorbell the page shows exactly the vectors the backend says miss', async () => {
+    const params = { bug: 'unmapped-doorbell' };
+    await withServer(`${SIM}?bug=unmapped-doorbell`, async (s) => {
+      const { page, problems } = await openPage(b, s.url);
+      for (const bdf of ['0000:01:00.0', '0000:04:00.0']) {
+        const spaces = await simSpaces(params, bdf);
+        const bad = spaces[0]!.vectors.filter((v) => !v.hits.ok).length;
+        await openDevice(page, s.url, bdf);
+        await expect.poll(() => page.getByTestId('amap').count()).toBe(1);
+        if (bad) expect(await page.getByTestId('unmapped').textContent()).toContain(`${bad} vector`);
+        else expect(await page.getByTestId('unmapped').count()).toBe(0);
+      }
       expect(problems).toEqual([]);
     });
   });

@@ -16,6 +16,9 @@ export const useLabStore = defineStore('lab', () => {
   const connected = ref(false);
   const loading = ref(false);
   const loadedAt = ref<number | null>(null);
+  /** The last failed counter read (the core keeps ticking; the status bar says what failed). */
+  const sampleError = shallowRef<LabError | null>(null);
+  const lastSampleAt = ref<number | null>(null);
 
   const title = computed(() => (info.value ? `Doorbell — ${info.value.title}` : 'Doorbell'));
 
@@ -40,8 +43,15 @@ export const useLabStore = defineStore('lab', () => {
   }
 
   function setConnected(c: boolean) { connected.value = c; }
+  function noteSample(at: number) { lastSampleAt.value = at; sampleError.value = null; }
+  function noteSampleError(e: LabError) { sampleError.value = e; }
 
-  return { info, cpus, iommus, groups, devices, errors, connected, loading, loadedAt, title, load, setConnected };
+  const groupOf = computed(() => new Map(groups.value.map((g) => [g.id, g])));
+
+  return {
+    info, cpus, iommus, groups, devices, errors, connected, loading, loadedAt, title, sampleError, lastSampleAt, groupOf,
+    load, setConnected, noteSample, noteSampleError,
+  };
 });
 
 if (import.meta.hot) import.meta.hot.accept(acceptHMRUpdate(useLabStore, import.meta.hot));

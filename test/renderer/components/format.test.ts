@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: MIT
+// Decoded targets per controller, from the simulator's scenarios for each platform.
+import { describe, expect, it } from 'vitest';
+import { decoded, decodedWhy, provenance, vectorCells, VECTOR_COLUMNS } from '../../../renderer/src/components/format.js';
+import { createSimLab, scenarioNames } from '../../../lab/sim/index.js';
+
+describe('decoded message text for every simulated platform', () => {
+  it.each(scenarioNames())('%s: every vector decodes to a controller-specific target, and copies as one line per column', async (name) => {
+    const b = createSimLab({ scenario: name });
+    const devs = (await b.devices()).filter((d) => d.vectorCount > 0);
+    expect(devs.length).toBeGreaterThan(0);
+    for (const d of devs) {
+      const t = await b.vectors(d.bdf);
+      for (const v of t.vectors) {
+        const s = decoded(v.decoded, false);
+        switch (v.decoded.kind) {
+          case 'x86-compat': expect(s).toBe(`APIC ${v.decoded.destApicId} vec ${v.decoded.vector}${v.decoded.destModeLogical ? ' logical' : ''}${v.decoded.levelTriggered ? ' level' : ''}`); break;
+          case 'intel-remap': expect(s).toMatch(new RegExp(`^IRTE ${v.decoded.handle}`)); break;
+          case 'amd-remap': expect(s).toMatch(new RegExp(`^IRTE ${v.decoded.irteIndex}`)); break;
+          case 'its': expect(s).toBe(`ITS ${v.decoded.doorbell} EventID ${v.decoded.eventId}`); expect(decodedWhy(v.decoded)).toMatch(/not from the message/); break;
+          case 'imsic': expect(s).toContain(v.decoded.hart !== null ? `hart ${v.decoded.hart}` : 'unknown hart'); break;
+          default: expect(decodedWhy(v.decoded)).toBeTruthy();
+        }
+        const cells = vectorCells(v, true, 0, 0);
+        expect(cells).toHaveLength(VECTOR_COLUMNS.length);
+        expect(cells.every((c) => !c.includes('\t') && !c.includes('\n'))).toBe(true);
+        expect(provenance(v.affinity)).toMatch(v.affinity.ok ? /^source: / : /^not read: /);
+      }
+    }
+    await b.close();
+  });
+});

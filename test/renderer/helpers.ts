@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: MIT
+// Renderer tests run the real backends in process: a LabSession over the simulator or a linux
+// tree, installed as the renderer's LabClient, so stores and components see exactly what the
+// core would send over IPC.
+import { createPinia, setActivePinia } from 'pinia';
+import { LabSession } from '../../lab/session.js';
+import type { LabBackend } from '../../lab/backend.js';
+import { createSimLab } from '../../lab/sim/index.js';
+import { openLinuxLab } from '../../lab/linux/index.js';
+import { setLabClient, type LabClient } from '../../renderer/src/api/lab.js';
+import type { Result } from '../../common/errors.js';
+import path from 'node:path';
+
+export const ROOT = path.resolve(import.meta.dirname, '../..');
+export const VTD_TREE = path.join(ROOT, 'test/fixtures/sysroots/x86-vtd-vfio-e1000e');
+export const SCALE_SCENARIO = path.join(ROOT, 'test/fixtures/scenarios/arm64-2048x512.json');
+
+export interface Installed { session: LabSession; backend: LabBackend; close(): Promise<void> }
+
+export function install(backend: LabBackend): Installed {
+  const session = new LabSession(backend, { autoStart: false });
+  const client: LabClient = {
+    transport: 'electron',
+    call: (method, req) => session.dispatch(method, req) as Promise<Result<never>>,
+    onEvent: (l) => session.onEvent(l),
+    onConnection: (l) => { l(true); return () => {}; },
+  };
+  setLabClient(client);
+  setActivePinia(createPinia());
+  return { session, backend, async close() { setLabClient(null); await session.close(); } };
+}
+
+export function sim(scenario = 'arm64-its-smmuv3', params: Record<string, string> = {}) {
+  return createSimLab({ scenario, params, reason: 'renderer test' });
+}
+
+export async function linuxTree(root: string): Promise<LabBackend> {
+  return openLinuxLab({ root, reason: 'renderer test' });
+}
+
+/** Let pending promises (LabSession dispatch, store actions) settle. */
+export async function settle(): Promise<void> {
+  for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 0));
+}

@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: MIT
+import { afterEach, describe, expect, it } from 'vitest';
+import { HISTORY, useDeviceStore } from '../../../renderer/src/stores/device.js';
+import { install, sim, type Installed } from '../helpers.js';
+
+let lab: Installed | null = null;
+afterEach(async () => { await lab?.close(); lab = null; });
+
+describe('device store over the simulator', () => {
+  it('loads the vector table and address spaces the backend reports', async () => {
+    const b = sim();
+    lab = install(b);
+    const dev = useDeviceStore();
+    await dev.open('0000:01:00.0');
+    const want = await b.vectors('0000:01:00.0');
+    expect(dev.error).toBeNull();
+    expect(dev.table!.vectors.map((v) => v.irq)).toEqual(want.vectors.map((v) => v.irq));
+    expect(dev.spaces.map((s) => s.id)).toEqual((await b.addressSpaces('0000:01:00.0')).map((s) => s.id));
+  });
+
+  it('an unknown device is an error with a hint, not an empty table', async () => {
+    lab = install(sim());
+    const dev = useDeviceStore();
+    await dev.open('0000:7f:00.0');
+    expect(dev.table).toBeNull();
+    expect(dev.error?.errnoName).toBeTruthy();
+    expect(dev.error?.hint).toBeTruthy();
+  });
+
+  it('applies counts deltas from the session tick: counts, per-CPU rates and the sparkline history', async () => {
+    const b = sim();
+    lab = install(b);
+    const dev = useDeviceStore();
+    // The host-driven NVMe fires under seeded traffic.
+    await dev.open('0000:02:00.0');
+    const events: number[] = [];
+    lab.session.onEvent((e) => { if (e.type === 'counts') { events.push(e.delta.mono); dev.applyDelta(e.delta); } });
+    await lab.session.tick();
+    b.advance(1000);
+    const d = await lab.session.tick();
+    expect(d).not.toBeNull();
+    const irqs = dev.table!.vectors.map((v) => v.irq!).filter((i) => d!.changed[i]);
+    expect(irqs.length).toBeGreaterThan(0);
+    const irq = irqs[0]!;
+    expect(dev.counts[irq]).toEqual(d!.changed[irq]);
+    expect(dev.rates[irq]).toEqual(d!.rates[irq]);
+    expect(dev.history[irq]).toHaveLength(1);
+    expect(dev.history[irq]![0]).toBe(d!.rates[irq]!.reduce((a, x) => a + x, 0));
+    expect(dev.lastTick).toBe(d!.at);
+  });
+
+  it('ignores deltas while paused and says so to the core', async () => {
+    const b = sim();
+    lab = install(b);
+    const dev = useDeviceStore();
+    await dev.open('0000:02:00.0');
+    const statuses: boolean[] = [];
+    lab.session.onEvent((e) => { if (e.type === 'status') statuses.push(e.paused); });
+    await dev.setPaused(true);
+    expect(statuses).toEqual([true]);
+    await lab.session.tick();
+    b.advance(1000);
+    const d = await lab.session.tick();
+    const before = dev.counts;
+    if (d) dev.applyDelta(d);
+    expect(dev.counts).toBe(before);
+    expect(dev.ticks).toBe(0);
+    await dev.setPaused(false);
+    expect(statuses).toEqual([true, false]);
+  });
+
+  it('asks the core for a slower tick while the window is hidden', async () => {
+    lab = install(sim());
+    const dev = useDeviceStore();
+    await dev.open('0000:02:00.0');
+    const intervals: number[] = [];
+    lab.session.onEvent((e) => { if (e.type === 'status') intervals.push(e.intervalMs); });
+    await dev.setHidden(true);
+    await dev.setHidden(false);
+    expect(intervals[0]).toBeGreaterThan(intervals[1]!);
+  });
+
+  it('keeps at most HISTORY samples per IRQ', async () => {
+    const b = sim();
+    lab = install(b);
+    const dev = useDeviceStore();
+    await dev.open('0000:02:00.0');
+    lab.session.onEvent((e) => { if (e.type === 'counts') dev.applyDelta(e.delta); });
+    await lab.session.tick();
+    // Each tick needs a later monotonic time than the last; the sim samples performance.now().
+    for (let i = 0; i < HISTORY + 5; i++) { b.advance(1000); await lab.session.tick(); }
+    const lens = Object.values(dev.history).map((h) => h.length);
+    expect(lens.length).toBeGreaterThan(0);
+    expect(Math.max(...lens)).toBeLessThanOrEqual(HISTORY);
+  });
+});
