@@ -6,6 +6,8 @@
 import type {
   AddressSpace, CpuInfo, DeviceSummary, DeviceVectors, IommuGroup, IommuUnit, InterruptSample, KernelOp, LabInfo,
 } from '../common/model/index.js';
+import type { Result } from '../common/errors.js';
+import type { KernelOps } from './ops.js';
 
 export interface LabBackend {
   readonly kind: LabInfo['backend'];
@@ -29,4 +31,18 @@ export interface LabBackend {
   /** Subscribe to new log entries; returns an unsubscribe function. */
   onLog(listener: (ops: KernelOp[]) => void): () => void;
   close(): Promise<void>;
+
+  // Optional, feature-probed by the affinity editor (lab/affinity/):
+  /** The KernelOps table this backend writes through (affinity writes, VFIO ioctls); null when it cannot write. */
+  kernelOps?(): KernelOps | null;
+  /**
+   * Make the DEVICE send these vectors' MSIs now, so they pass the interrupt controller and are
+   * counted per CPU (simulator traffic; in the QEMU tier a device-side trigger such as e1000e's ICS
+   * register). Not the VFIO loop-back trigger: SET_IRQS DATA_NONE|ACTION_TRIGGER only signals the
+   * eventfd in software (vfio_pci_set_msi_trigger → eventfd_signal), so no CPU counts it. Resolves
+   * with the indices fired, or a LabError saying why it cannot.
+   */
+  fire?(bdf: string, indices: number[]): Promise<Result<{ fired: number[] }>>;
+  /** Directory /proc is read under ('/' for this machine); null when there is no real /proc (sim, snapshot). */
+  procRoot?(): string | null;
 }

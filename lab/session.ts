@@ -8,6 +8,9 @@ import type { LabApi, LabEvent, LabMethod, LabReplies, LabRequest } from '../com
 import { validateRequest } from '../common/ipc/validate.js';
 import type { CountsDelta, InterruptSample } from '../common/model/index.js';
 import type { LabBackend } from './backend.js';
+import { AffinityEditor } from './affinity/editor.js';
+import { AffinityJournal } from './affinity/journal.js';
+import { checkLab } from './affinity/check-input.js';
 
 export interface LiveSettings { intervalMs: number; paused: boolean; watch: string | null }
 
@@ -16,11 +19,17 @@ export class LabSession {
   private live: LiveSettings = { intervalMs: 1000, paused: false, watch: null };
   private timer: NodeJS.Timeout | null = null;
   private last: InterruptSample | null = null;
+  private prev: InterruptSample | null = null;
+  private lastDelta: CountsDelta | null = null;
   private watchIrqs: number[] | undefined;
   private unsubscribeLog: () => void;
   private ticking = false;
 
-  constructor(readonly backend: LabBackend, opts: { autoStart?: boolean } = {}) {
+  private editorInstance: AffinityEditor | null = null;
+  private readonly stateDir: string | undefined;
+
+  constructor(readonly backend: LabBackend, opts: { autoStart?: boolean; stateDir?: string } = {}) {
+    this.stateDir = opts.stateDir;
     this.unsubscribeLog = backend.onLog((ops) => this.emit({ type: 'log', ops }));
     if (opts.autoStart !== false) this.schedule();
   }
@@ -52,6 +61,12 @@ export class LabSession {
     }
   }
 
+  /** The affinity editor and its journal (created on first use, in the user's state directory). */
+  get editor(): AffinityEditor {
+    this.editorInstance ??= new AffinityEditor({ backend: this.backend, journal: new AffinityJournal(this.stateDir) });
+    return this.editorInstance;
+  }
+
   private async handle<K extends LabMethod>(method: K, req: LabRequest<K>): Promise<LabReplies[K]> {
     const b = this.backend;
     const r = req as Record<string, unknown>;
@@ -80,6 +95,39 @@ export class LabSession {
         this.emit({ type: 'status', paused: this.live.paused, intervalMs: this.live.intervalMs });
         return this.live as LabReplies[K];
       }
+      case 'setAffinity': {
+        const out = await this.editor.setAffinity(r.bdf as string, r.index as number, r.cpus as string);
+        this.emit({ type: 'changed', what: 'vectors', bdf: r.bdf as string });
+        return out as LabReplies[K];
+      }
+      case 'spreadAffinity': {
+        const out = r.mode === 'pin' ? await this.editor.pinAll(r.bdf as string, r.cpus as string) : await this.editor.spread(r.bdf as string, r.cpus as string);
+        this.emit({ type: 'changed', what: 'vectors', bdf: r.bdf as string });
+        return out as LabReplies[K];
+      }
+      case 'undoAffinity': {
+        const out = await this.editor.undo({
+          ...(r.changeId !== undefined ? { changeId: r.changeId as string } : {}),
+          ...(r.bdf !== undefined ? { bdf: r.bdf as string } : {}),
+          ...(r.index !== undefined ? { index: r.index as number } : {}),
+        });
+        if (out) this.emit({ type: 'changed', what: 'vectors', bdf: out.bdf });
+        return out as LabReplies[K];
+      }
+      case 'restoreAll': {
+        const out = await this.editor.restoreAll();
+        for (const b of new Set(out.map((o) => o.bdf))) this.emit({ type: 'changed', what: 'vectors', bdf: b });
+        return out as LabReplies[K];
+      }
+      case 'getJournal': {
+        const ed = this.editor;
+        return { file: ed.journal.file, entries: ed.journal.entries((r.limit as number | undefined) ?? 500), outstanding: await ed.recovery() } as LabReplies[K];
+      }
+      case 'runChecks': {
+        const d = this.lastDelta;
+        const deltas = d ? Object.fromEntries(Object.entries(d.changed).map(([irq]) => [irq, this.countIncrease(Number(irq))])) : null;
+        return (await checkLab(this.backend, { countDeltas: deltas })) as LabReplies[K];
+      }
     }
     throw new Error(`unhandled method ${String(method)}`);
   }
@@ -101,7 +149,9 @@ export class LabSession {
       const prev = this.last;
       this.last = s;
       if (!prev) return null;
+      this.prev = prev;
       const delta = diffSamples(prev, s);
+      this.lastDelta = delta;
       if (Object.keys(delta.changed).length > 0) this.emit({ type: 'counts', delta });
       return delta;
     } catch (e) {
@@ -111,6 +161,17 @@ export class LabSession {
     } finally {
       this.ticking = false;
     }
+  }
+
+  /** Count increase per CPU of one IRQ over the last tick (for the counts-outside-effective check). */
+  private countIncrease(irq: number): number[] {
+    const a = this.prev?.irqs.get(irq), b = this.last?.irqs.get(irq);
+    const cpus = this.last?.cpus ?? [];
+    const out: number[] = [];
+    if (!a || !b) return out;
+    cpus.forEach((cpu, col) => { out[cpu] = Math.max(0, (b[col] ?? 0) - (a[col] ?? 0)); });
+    for (let i = 0; i < out.length; i++) out[i] ??= 0;
+    return out;
   }
 
   async close(): Promise<void> {

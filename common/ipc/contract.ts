@@ -7,7 +7,12 @@ import type { LabError, Result } from '../errors.js';
 import type {
   AddressSpace, CpuInfo, CountsDelta, DeviceSummary, DeviceVectors, IommuGroup, IommuUnit, KernelOp, LabInfo,
 } from '../model/index.js';
-import { bdf, int, obj, optional, bool, type Infer, type Check } from './schema.js';
+import type { CheckReport } from '../checks/types.js';
+import type { EditResult, JournalEntry, RecoveryItem, RestoreOutcome } from '../verdict.js';
+import { bdf, int, obj, optional, bool, oneOf, str, type Infer, type Check } from './schema.js';
+
+/** A CPU list in the kernel's list syntax; parsed against the lab's CPUs by the core. */
+const cpuList = () => str({ max: 4096, pattern: /^[0-9][0-9,\- ]*$/, what: 'a CPU list such as 0-3,8' });
 
 export const REQUESTS = {
   getLab: obj({}),
@@ -20,6 +25,17 @@ export const REQUESTS = {
   getKernelLog: obj({ sinceSeq: optional(int({ min: 0 })), bdf: optional(bdf()), limit: optional(int({ min: 1, max: 100000 })) }),
   /** Live updates: how often the core samples counters for this client, and which device is on screen. */
   setLive: obj({ intervalMs: int({ min: 100, max: 60000 }), paused: bool(), watch: optional(bdf()) }),
+  /** Move one vector (journaled, verified); the reply is the verdict. */
+  setAffinity: obj({ bdf: bdf(), index: int({ min: 0, max: 2047 }), cpus: cpuList() }),
+  /** Every vector of a device: spread one CPU each over the set, or pin all to the list. */
+  spreadAffinity: obj({ bdf: bdf(), cpus: cpuList(), mode: oneOf(['spread', 'pin'] as const) }),
+  /** Undo one change (by id), or the latest of a vector/device/lab. */
+  undoAffinity: obj({ changeId: optional(str({ max: 64, pattern: /^[0-9a-f-]+$/ })), bdf: optional(bdf()), index: optional(int({ min: 0, max: 2047 })) }),
+  /** Restore every outstanding change where Doorbell's mask is still in force (also the post-crash offer). */
+  restoreAll: obj({}),
+  /** The journal and the outstanding changes (what a restore would do) — shown at start as the restore offer. */
+  getJournal: obj({ limit: optional(int({ min: 1, max: 10000 })) }),
+  runChecks: obj({}),
 } satisfies Record<string, Check<unknown>>;
 
 export type LabMethod = keyof typeof REQUESTS;
@@ -36,6 +52,12 @@ export interface LabReplies {
   listAddressSpaces: AddressSpace[];
   getKernelLog: KernelOp[];
   setLive: { intervalMs: number; paused: boolean; watch: string | null };
+  setAffinity: EditResult;
+  spreadAffinity: EditResult[];
+  undoAffinity: RestoreOutcome | null;
+  restoreAll: RestoreOutcome[];
+  getJournal: { file: string; entries: JournalEntry[]; outstanding: RecoveryItem[] };
+  runChecks: CheckReport & { notes: string[] };
 }
 
 export type LabApi = {

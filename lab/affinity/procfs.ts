@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: MIT
+// /proc/irq/N affinity through plain file I/O under a root: the write path when a backend offers
+// no KernelOps table. write_irq_affinity (kernel/irq/proc.c) parses the whole buffer of one
+// write(), so the list goes in a single write; the errno it returns is the kernel's answer.
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseCpuList } from '../../common/cpulist.js';
+import { errnoError } from '../../common/errors.js';
+import { ERRNO, type ErrnoName } from '../../common/errno.js';
+import type { OpResult } from '../ops.js';
+
+export type AffinityOps = {
+  readAffinity(irq: number): OpResult<{ affinity: number[]; effective: number[] }>;
+  writeAffinity(irq: number, cpuList: string): OpResult<void>;
+};
+
+function errOf<T>(op: string, p: string, e: unknown, hint: string): OpResult<T> {
+  const code = (e as { code?: string }).code ?? 'EIO';
+  const name = (code in ERRNO ? code : 'EIO') as ErrnoName;
+  const error = errnoError(op, name, hint, { path: p });
+  return { ok: false, errno: name, errnoValue: ERRNO[name], error };
+}
+
+export class ProcAffinity implements AffinityOps {
+  constructor(readonly root = '/') {}
+
+  private p(irq: number, f: string): string {
+    return path.join(this.root, 'proc', 'irq', String(irq), f);
+  }
+
+  readAffinity(irq: number): OpResult<{ affinity: number[]; effective: number[] }> {
+    const ap = this.p(irq, 'smp_affinity_list');
+    let a: string;
+    try { a = fs.readFileSync(ap, 'utf8'); } catch (e) {
+      return errOf(`read ${ap}`, ap, e, `IRQ ${irq} has no /proc/irq entry (not requested yet, or freed): refresh the vector table.`);
+    }
+    const pa = parseCpuList(a);
+    if (!pa.ok) return errOf(`parse ${ap}`, ap, { code: 'EINVAL' }, `${ap} line 1 is not a CPU list: ${pa.message}`);
+    const ep = this.p(irq, 'effective_affinity_list');
+    let eff: number[] = [];
+    try {
+      const pe = parseCpuList(fs.readFileSync(ep, 'utf8'));
+      eff = pe.ok ? pe.cpus : [];
+    } catch { /* no CONFIG_GENERIC_IRQ_EFFECTIVE_AFF_MASK: effective unknown, reported as empty */ }
+    return { ok: true, value: { affinity: pa.cpus, effective: eff } };
+  }
+
+  writeAffinity(irq: number, cpuList: string): OpResult<void> {
+    const p = this.p(irq, 'smp_affinity_list');
+    let fd: number | null = null;
+    try {
+      fd = fs.openSync(p, 'w');
+      fs.writeSync(fd, `${cpuList}\n`);
+      return { ok: true, value: undefined };
+    } catch (e) {
+      return errOf(`write ${p}`, p, e, 'See the verdict for what this errno means for this IRQ.');
+    } finally {
+      if (fd !== null) { try { fs.closeSync(fd); } catch { /* the write already answered */ } }
+    }
+  }
+}
+
+/** /proc/sys/kernel/random/boot_id under a root, or null. */
+export function readBootId(root: string): string | null {
+  try { return fs.readFileSync(path.join(root, 'proc/sys/kernel/random/boot_id'), 'utf8').trim() || null; } catch { return null; }
+}
+
+/** CPU number → APIC ID from /proc/cpuinfo (x86 `processor` / `apicid` lines), or null. */
+export function readApicIds(root: string): Record<number, number> | null {
+  let text: string;
+  try { text = fs.readFileSync(path.join(root, 'proc/cpuinfo'), 'utf8'); } catch { return null; }
+  const out: Record<number, number> = {};
+  let cpu: number | null = null;
+  for (const line of text.split('\n')) {
+    const m = /^(processor|apicid)\s*:\s*(\d+)/.exec(line);
+    if (!m) continue;
+    if (m[1] === 'processor') cpu = Number(m[2]);
+    else if (cpu !== null) out[cpu] = Number(m[2]);
+  }
+  return Object.keys(out).length > 0 ? out : null;
+}
+
+/** Running processes named irqbalance (scan of /proc/<pid>/comm under the root). */
+export function findIrqbalance(root: string): { pid: number; comm: string }[] {
+  const out: { pid: number; comm: string }[] = [];
+  let names: string[];
+  try { names = fs.readdirSync(path.join(root, 'proc')); } catch { return out; }
+  for (const n of names) {
+    if (!/^\d+$/.test(n)) continue;
+    try {
+      const comm = fs.readFileSync(path.join(root, 'proc', n, 'comm'), 'utf8').trim();
+      if (comm === 'irqbalance') out.push({ pid: Number(n), comm });
+    } catch { /* the process exited */ }
+  }
+  return out;
+}
