@@ -3,14 +3,32 @@
 // WebSocket, tests) calls `dispatch`, which validates the request before the core sees it and
 // turns every failure into data. Counters are sampled once per tick for all clients, and only
 // the IRQs whose counts changed are pushed.
+import fs from 'node:fs';
+import path from 'node:path';
+import { collectReport, writeBundle } from './report/bundle.js';
 import { fail, LabFailure, ok, toLabError, type Result } from '../common/errors.js';
-import type { LabApi, LabEvent, LabMethod, LabReplies, LabRequest } from '../common/ipc/contract.js';
+import type { LabApi, LabEvent, LabMethod, LabReplies, LabRequest, ReportReply } from '../common/ipc/contract.js';
 import { validateRequest } from '../common/ipc/validate.js';
 import type { CountsDelta, InterruptSample } from '../common/model/index.js';
 import type { LabBackend } from './backend.js';
 import { AffinityEditor } from './affinity/editor.js';
-import { AffinityJournal } from './affinity/journal.js';
+import { AffinityJournal, defaultStateDir } from './affinity/journal.js';
 import { checkLab } from './affinity/check-input.js';
+
+export interface DispatchContext {
+  /** The Electron window's own capture (webContents.capturePage), as PNG bytes. */
+  capturePng?: () => Promise<Uint8Array>;
+}
+
+/** Width and height from a PNG's IHDR chunk. */
+export function pngSize(png: Uint8Array): { width: number; height: number } {
+  const sig = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+  if (png.length < 24 || sig.some((b, i) => png[i] !== b)) {
+    throw new LabFailure({ op: 'createReport', message: 'the window image is not a PNG', hint: 'Retry the report; if it persists, report a bug with the browser version.' });
+  }
+  const dv = new DataView(png.buffer, png.byteOffset, png.byteLength);
+  return { width: dv.getUint32(16), height: dv.getUint32(20) };
+}
 
 export interface LiveSettings { intervalMs: number; paused: boolean; watch: string | null }
 
@@ -50,15 +68,54 @@ export class LabSession {
     }
   }
 
-  /** Validate and run one request from an untrusted client. Never throws. */
-  async dispatch(method: unknown, req: unknown): Promise<Result<unknown>> {
+  /**
+   * Validate and run one request from an untrusted client. Never throws. `ctx` carries what only
+   * the transport can do (the Electron main process captures its own window for reports).
+   */
+  async dispatch(method: unknown, req: unknown, ctx: DispatchContext = {}): Promise<Result<unknown>> {
     const v = validateRequest(method, req);
     if (!v.ok) return v;
     try {
+      if (v.value.method === 'createReport') return ok(await this.createReport(v.value.req as LabRequest<'createReport'>, ctx));
       return ok(await this.handle(v.value.method, v.value.req));
     } catch (e) {
       return fail(e instanceof LabFailure ? e.error : toLabError(`request ${v.value.method}`, e));
     }
+  }
+
+  /** Collect, write and return the bug-report bundle, pushing progress events while it runs. */
+  private async createReport(req: LabRequest<'createReport'>, ctx: DispatchContext): Promise<ReportReply> {
+    const total = 4;
+    const progress = (done: number, step: string) => this.emit({ type: 'progress', op: 'createReport', step, done, total });
+    progress(0, 'capturing the window');
+    let png: Uint8Array | undefined;
+    let pngInfo: ReportReply['png'] = null;
+    if (ctx.capturePng) {
+      png = await ctx.capturePng();
+      pngInfo = { source: 'electron-capture', ...pngSize(png) };
+    } else if (req.png) {
+      png = Buffer.from(req.png.slice(req.png.indexOf(',') + 1), 'base64');
+      pngInfo = { source: 'page-rasteriser', ...pngSize(png) };
+    }
+    progress(1, 'reading the lab (snapshot)');
+    const collected = await collectReport(this.backend, {
+      ...(req.bdf ? { device: req.bdf } : {}),
+      ...(req.redact ? { redact: { hostname: true, serials: true } } : {}),
+    });
+    progress(2, 'writing the bundle');
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    const dir = path.join(this.stateDir ?? defaultStateDir(), 'reports', stamp);
+    fs.mkdirSync(dir, { recursive: true });
+    const written = writeBundle({ out: `${dir}${path.sep}`, snapshot: collected.bytes, text: collected.text, ...(png ? { png } : {}) });
+    const files = [written.report, written.snapshot, written.png].filter((f): f is string => f !== null)
+      .map((f) => ({ name: path.basename(f), path: f, bytes: fs.statSync(f).size }));
+    progress(total, 'done');
+    return {
+      dir, files, text: collected.text,
+      snapshotBase64: Buffer.from(collected.bytes).toString('base64'),
+      snapshotName: path.basename(written.snapshot),
+      png: pngInfo,
+    };
   }
 
   /** The affinity editor and its journal (created on first use, in the user's state directory). */

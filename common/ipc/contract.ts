@@ -36,6 +36,16 @@ export const REQUESTS = {
   /** The journal and the outstanding changes (what a restore would do) — shown at start as the restore offer. */
   getJournal: obj({ limit: optional(int({ min: 1, max: 10000 })) }),
   runChecks: obj({}),
+  /**
+   * The bug-report bundle: text report + snapshot (+ PNG of the window), written under the user's
+   * state directory. In serve mode the page sends its own rasterised PNG; in the Electron window
+   * the main process captures the window itself and `png` is ignored.
+   */
+  createReport: obj({
+    bdf: optional(bdf()),
+    png: optional(str({ max: 32 * 1024 * 1024, pattern: /^data:image\/png;base64,[A-Za-z0-9+/=]+$/, what: 'a data:image/png;base64 URL' })),
+    redact: optional(bool()),
+  }),
 } satisfies Record<string, Check<unknown>>;
 
 export type LabMethod = keyof typeof REQUESTS;
@@ -58,6 +68,19 @@ export interface LabReplies {
   restoreAll: RestoreOutcome[];
   getJournal: { file: string; entries: JournalEntry[]; outstanding: RecoveryItem[] };
   runChecks: CheckReport & { notes: string[] };
+  createReport: ReportReply;
+}
+
+export interface ReportReply {
+  /** Where the bundle was written on the machine running the core. */
+  dir: string;
+  files: { name: string; path: string; bytes: number }[];
+  /** The plain-text report, for display and download in the page. */
+  text: string;
+  /** The snapshot file, base64, so a browser over an SSH tunnel can download it. */
+  snapshotBase64: string;
+  snapshotName: string;
+  png: { source: 'electron-capture' | 'page-rasteriser'; width: number; height: number } | null;
 }
 
 export type LabApi = {
@@ -70,7 +93,8 @@ export type LabEvent =
   | { type: 'log'; ops: KernelOp[] }
   | { type: 'changed'; what: 'devices' | 'vectors' | 'lab'; bdf?: string }
   | { type: 'status'; paused: boolean; intervalMs: number }
-  | { type: 'sampleError'; error: LabError };
+  | { type: 'sampleError'; error: LabError }
+  | { type: 'progress'; op: string; step: string; done: number; total: number };
 
 /** IPC channel names: the prefix is checked on both sides. */
 export const CHANNEL_PREFIX = 'lab:';

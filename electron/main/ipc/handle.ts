@@ -6,7 +6,7 @@ import { CHANNEL_PREFIX, EVENT_CHANNEL, LAB_METHODS, channelOf, type LabEvent } 
 import type { Result } from '../../../common/errors.js';
 
 export interface Dispatcher {
-  dispatch(method: unknown, req: unknown): Promise<Result<unknown>>;
+  dispatch(method: unknown, req: unknown, ctx?: { capturePng?: () => Promise<Uint8Array> }): Promise<Result<unknown>>;
   onEvent(listener: (e: LabEvent) => void): () => void;
 }
 
@@ -25,7 +25,9 @@ export function bindLabApi(ipcMain: IpcMain, core: Dispatcher, trusted: Set<numb
       if (!isTrustedSender(event, trusted, pageUrl())) {
         return { ok: false, error: { op: `request ${method}`, message: 'refused: the request did not come from the Doorbell window', hint: 'Only the Doorbell page itself may call the lab core.' } };
       }
-      return core.dispatch(method, req);
+      // The window captures itself for bug reports (webContents.capturePage: no prompt, exact pixels).
+      const capturePng = async () => new Uint8Array((await event.sender.capturePage()).toPNG());
+      return core.dispatch(method, req, method === 'createReport' ? { capturePng } : {});
     });
   }
   return () => { for (const m of LAB_METHODS) ipcMain.removeHandler(channelOf(m)); };

@@ -54,6 +54,18 @@ describe('electron/main/ipc/handle', () => {
     expect(b.calls).not.toContain('info');
   });
 
+  it('gives createReport the window\'s own capture, and no other method', async () => {
+    const ipc = fakeIpcMain();
+    const seen: unknown[] = [];
+    const core = { dispatch: vi.fn(async (m: unknown, _r: unknown, ctx?: { capturePng?: () => Promise<Uint8Array> }) => { seen.push([m, ctx?.capturePng ? await ctx.capturePng() : null]); return { ok: true as const, value: null }; }), onEvent: () => () => {} };
+    bindLabApi(ipc as never, core, new Set([1]), () => PAGE);
+    const png = Buffer.from([0x89, 0x50]);
+    const ev = { ...event(1), sender: { id: 1, capturePage: async () => ({ toPNG: () => png }) } };
+    await ipc.handlers.get('lab:createReport')!(ev, {});
+    await ipc.handlers.get('lab:getLab')!(ev, {});
+    expect(seen).toEqual([['createReport', new Uint8Array(png)], ['getLab', null]]);
+  });
+
   it('isTrustedSender ignores the URL fragment (the renderer keeps its view in the hash)', () => {
     expect(isTrustedSender(event(1, `${PAGE}#/device/0000:00:02.0`) as never, new Set([1]), PAGE)).toBe(true);
   });
