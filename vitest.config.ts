@@ -11,8 +11,20 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/{common,native,lab,electron,build}/**/*.test.ts'],
+          exclude: ['**/*.host.test.ts', '**/node_modules/**'],
           environment: 'node',
           testTimeout: 20000,
+        },
+      },
+      {
+        // Tests that change this machine's real IRQ affinities: run on their own, one file at a
+        // time, so no other test reads an affinity another is moving (each restores what it moved).
+        extends: true,
+        test: {
+          name: 'host',
+          include: ['test/**/*.host.test.ts'],
+          environment: 'node',
+          testTimeout: 30000,
         },
       },
       {
