@@ -205,3 +205,23 @@ describe('lab/linux on this machine (checked against shell readers)', () => {
     }
   });
 });
+
+describe('linux backend: hooks for the affinity editor', () => {
+  it('writes through the real kernel ops and reads /proc at / on this machine only', async () => {
+    const live = await openLinuxLab({ root: '/', reason: 'test' });
+    expect(live.procRoot?.()).toBe('/');
+    const ops = live.kernelOps?.();
+    expect(ops?.name).toMatch(/^linux/);
+    const tree = await openLinuxLab({ root: E1000E, reason: 'test' });
+    expect(tree.kernelOps?.()).toBeNull();
+    expect(tree.procRoot?.()).toBeNull();
+  });
+
+  it('reports allow_unsafe_interrupts from the module parameters, or that no module is loaded', async () => {
+    const f = (await (await openLinuxLab({ root: E1000E, reason: 'test' })).info()).features.find((x) => x.id === 'unsafe-interrupts');
+    expect(f).toBeDefined();
+    const hostF = (await (await openLinuxLab({ root: '/', reason: 'test' })).info()).features.find((x) => x.id === 'unsafe-interrupts')!;
+    const onHost = ['/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts', '/sys/module/iommufd/parameters/allow_unsafe_interrupts'].filter((p) => fs.existsSync(p));
+    expect(hostF.state).toBe(onHost.length === 0 ? 'unknown' : onHost.some((p) => /^[Y1]/.test(fs.readFileSync(p, 'utf8'))) ? 'yes' : 'no');
+  });
+});
