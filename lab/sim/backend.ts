@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { controllerFromChain, decodeMessage } from '../../common/msi/index.js';
 import {
   hex, readFail, readOk, type AddressSpace, type CpuInfo, type DeviceSummary, type DeviceVectors, type DoorbellPage, type Feature, type IommuGroup,
-  type IommuUnit, type InterruptSample, type KernelOp, type LabInfo, type Provenance, type VectorRow, type VectorMarker,
+  type IommuUnit, type InterruptSample, type KernelOp, type LabInfo, type Provenance, type UserMapping, type VectorRow, type VectorMarker,
 } from '../../common/model/index.js';
 import { LabFailure, errnoError } from '../../common/errors.js';
 import type { LabBackend } from '../backend.js';
@@ -16,14 +16,26 @@ import type { Ctx, Dev, Irq, SimKernel } from './kernel.js';
 import { SimOps } from './ops.js';
 import { BUG_TITLES, PROFILE_TITLES, userAddressProfile } from './profiles.js';
 
+export interface SimBackendOptions {
+  /** Monotonic clock, ms (default performance.now). Traffic advances by its elapsed time between samples. */
+  clock?: () => number;
+}
+
 export class SimBackend implements LabBackend {
   readonly kind = 'sim' as const;
   readonly log = new KernelLog();
   readonly ops: SimOps;
-  private lastMono = performance.now();
+  private readonly clock: () => number;
+  /** Device time advance() added on top of the clock, so sample times stay monotonic and rates true. */
+  private offset = 0;
+  private lastMono: number;
+  /** Last copy of each IRQ's counts handed out, reused while the IRQ has not fired since. */
+  private readonly snap = new Map<number, { irq: Irq; ver: number; counts: number[] }>();
 
-  constructor(readonly k: SimKernel, private readonly spec: string, private readonly reason: string) {
+  constructor(readonly k: SimKernel, private readonly spec: string, private readonly reason: string, opts: SimBackendOptions = {}) {
     this.ops = new SimOps(k, this.log);
+    this.clock = opts.clock ?? (() => performance.now());
+    this.lastMono = this.clock();
   }
 
   private from(path?: string): Provenance {
@@ -172,14 +184,27 @@ export class SimBackend implements LabBackend {
     const ioas = this.k.ioasOf(ctx, id);
     const doorbells: DoorbellPage[] = [];
     const c = this.k.chip;
+    // unmapped-doorbell: iommufd recorded these pages but the IOMMU page table lacks them, so they
+    // are not listed as mapped; a userspace doorbell area stays visible as an (unmapped) IOAS area.
+    const missing = this.k.bug('unmapped-doorbell');
+    const unmappedAreas: UserMapping[] = [];
     for (const o of ctx.objects.values()) {
-      if (o.type !== 'hwpt' || o.ioasId !== id) continue;
+      if (o.type !== 'hwpt' || o.ioasId !== id || missing) continue;
       for (const [iova, pa] of o.swMsi) {
         doorbells.push({ start: hex(iova), last: hex(iova + 0xfffn), kind: 'its-translater', label: `ITS translater page (PA ${hex(pa)}), kernel-managed SW_MSI mapping`, pa: hex(pa), mappedBy: 'kernel-sw-msi', evidence: ['reserved_regions msi line', 'IOVA_RANGES hole', 'vector address'] });
       }
     }
+    const rfc = [...new Set(devs.map((d) => this.k.rfcVitsPage(d)).filter((p): p is bigint => p !== null))];
+    for (const page of missing ? [] : rfc) {
+      const pa = this.k.itsTranslaterPa();
+      doorbells.push({ start: hex(page), last: hex(page + 0xfffn), kind: 'its-translater', label: `vITS IPA page → ITS translater page (PA ${hex(pa)}), mapped by the RFCv1 kernel itself`, pa: hex(pa), mappedBy: 'kernel-sw-msi', evidence: ['RFCv1 (hard-coded vITS → pITS stage-2 mapping)'] });
+    }
     for (const a of ioas.areas) {
       if (a.doorbellPa === null) continue;
+      if (missing) {
+        unmappedAreas.push({ start: hex(a.iova), last: hex(a.last), label: `${a.label}: doorbell area recorded in IOAS ${id} but NOT in the IOMMU page table (bug unmapped-doorbell)`, userVa: null, flags: a.flags });
+        continue;
+      }
       const pages = Number((a.last - a.iova + 1n) / 0x1000n);
       for (let p = 0; p < pages; p++) {
         const iova = a.iova + BigInt(p) * 0x1000n;
@@ -196,30 +221,31 @@ export class SimBackend implements LabBackend {
       }
     }
     const vectors: VectorMarker[] = [];
-    for (const d of devs) {
-      for (const v of d.vecs.values()) {
-        const addr = v.irq.hw.address;
-        const target = d.nested ? this.k.translate(d, addr, 'sw') : null;
-        const lookup = target ? (target.ok ? null : target.why) : null;
-        const hitIdx = doorbells.findIndex((p) => {
-          const a = d.nested ? (target?.ok ? this.s1Ipa(d, addr) : null) : addr;
-          return a !== null && a >= BigInt(p.start) && a <= BigInt(p.last);
-        });
-        const flag = this.k.profile === 'upstream' && d.nested && !this.k.sc.guest?.rmr ? 'needs guest RMR: ' : '';
-        vectors.push({
-          bdf: d.spec.bdf, index: v.irq.index, irq: v.irq.irq, address: hex(addr),
-          hits: hitIdx >= 0 ? { ok: true, doorbell: hitIdx } : { ok: false, why: `${flag}${lookup ?? `0x${addr.toString(16)} hits no mapped doorbell page`}` },
-        });
-      }
-    }
+    for (const d of devs) for (const v of d.vecs.values()) vectors.push(this.marker(d, v.irq, doorbells, id));
     return {
       id: `ioas:${ci}.${id}`, kind: 'ioas', label: `IOAS ${id} of ${ctx.owner === 'doorbell' ? 'this Doorbell session' : ctx.owner}${devs.some((d) => d.nested) ? ' (stage 2: guest IPA → PA)' : ''}`,
       devices: devs.map((d) => d.spec.bdf),
       allowed: ioas.ranges().map((r) => ({ start: hex(r.start), last: hex(r.last) })),
       reserved: ioas.reserved.map((r) => ({ start: hex(r.start), last: hex(r.last), type: r.type })),
-      mappings: ioas.areas.filter((a) => a.doorbellPa === null).map((a) => ({ start: hex(a.iova), last: hex(a.last), label: a.label, userVa: a.userVa === null ? null : hex(a.userVa), flags: a.flags })),
+      mappings: [...ioas.areas.filter((a) => a.doorbellPa === null).map((a) => ({ start: hex(a.iova), last: hex(a.last), label: a.label, userVa: a.userVa === null ? null : hex(a.userVa), flags: a.flags })), ...unmappedAreas],
       doorbells, vectors, unavailable: null,
     };
+  }
+
+  /**
+   * Where vector `irq`'s message really lands, placed in this IOAS: red unless the device's write
+   * translates (the 'hw' view, with the injected bugs) into a doorbell page listed here.
+   */
+  private marker(d: Dev, irq: Irq, doorbells: DoorbellPage[], ioasId: number): VectorMarker {
+    const addr = irq.hw.address;
+    const base = { bdf: d.spec.bdf, index: irq.index, irq: irq.irq, address: hex(addr) };
+    const t = this.k.translate(d, addr, 'hw');
+    const at = d.nested ? this.s1Ipa(d, addr) : addr;
+    const idx = at === null ? -1 : doorbells.findIndex((p) => at >= BigInt(p.start) && at <= BigInt(p.last));
+    if (t.ok && idx >= 0) return { ...base, hits: { ok: true, doorbell: idx } };
+    const flag = this.k.profile === 'upstream' && d.nested && !this.k.sc.guest?.rmr ? 'needs guest RMR: ' : '';
+    const why = t.ok ? `0x${addr.toString(16)} reaches PA ${hex(t.pa)} (${t.via}) but no doorbell page listed for IOAS ${ioasId} covers it` : t.why;
+    return { ...base, hits: { ok: false, why: `${flag}${why}` } };
   }
 
   private s1Ipa(d: Dev, addr: bigint): bigint | null {
@@ -241,28 +267,47 @@ export class SimBackend implements LabBackend {
     const vectors: VectorMarker[] = [...d.vecs.values()].map((v) => {
       const a = v.irq.hw.address;
       const i = doorbells.findIndex((p) => a >= BigInt(p.start) && a <= BigInt(p.last));
-      const t = this.k.translate(d, a, 'sw');
+      const t = this.k.translate(d, a, 'hw');
       return { bdf: d.spec.bdf, index: v.irq.index, irq: v.irq.irq, address: hex(a), hits: i >= 0 && t.ok ? { ok: true, doorbell: i } : { ok: false, why: t.ok ? `0x${a.toString(16)} is not the vITS page in stage 1` : t.why } };
     });
     return { id: `s1:${d.spec.bdf}`, kind: 'ioas', label: `stage 1 of ${d.spec.bdf} (guest-owned; known only to the simulator)`, devices: [d.spec.bdf], allowed: [], reserved: [], mappings, doorbells, vectors, unavailable: null };
   }
 
-  /** Advance the seeded traffic by `ms` (tests use this; sample() advances by wall time). */
+  /** Advance the seeded traffic by `ms` of device time now (tests); the next sample's clock includes it. */
   advance(ms: number): void {
     this.k.tick(ms);
+    this.offset += ms;
+    this.lastMono += ms;
   }
 
+  /**
+   * Counters as /proc/interrupts shows them, after the devices ran for the monotonic time elapsed
+   * since the last sample. Deterministic for a seed and a sequence of clock readings.
+   */
   async sample(irqs?: readonly number[]): Promise<InterruptSample> {
-    const now = performance.now();
-    this.k.tick(Math.min(now - this.lastMono, 2000));
-    this.lastMono = now;
+    const now = this.clock() + this.offset;
+    this.k.tick(now - this.lastMono);
+    this.lastMono = Math.max(this.lastMono, now);
     const out = new Map<number, number[]>();
-    for (const [n, irq] of this.k.irqs) {
-      if (irqs && !irqs.includes(n)) continue;
-      if (!irqs && irq.actions.length === 0 && irq.counts.every((c) => c === 0)) continue;   // /proc/interrupts lists IRQs with an action or a count
-      out.set(n, [...irq.counts]);
+    if (irqs) {
+      for (const n of irqs) { const irq = this.k.irqs.get(n); if (irq) out.set(n, this.countsOf(irq)); }
+    } else {
+      for (const [n, irq] of this.k.irqs) {
+        if (irq.actions.length === 0 && irq.ver === 0) continue;   // /proc/interrupts lists IRQs with an action or a count
+        out.set(n, this.countsOf(irq));
+      }
     }
     return { mono: now, at: Date.now(), cpus: [...this.k.sc.cpus.online], irqs: out };
+  }
+
+  /** One column per online CPU; a copy is made only when the IRQ fired since the last one. */
+  private countsOf(irq: Irq): number[] {
+    const c = this.snap.get(irq.irq);
+    if (c && c.irq === irq && c.ver === irq.ver) return c.counts;
+    const online = this.k.sc.cpus.online;
+    const counts = online.length === irq.counts.length ? irq.counts.slice() : online.map((cpu) => irq.counts[cpu] ?? 0);
+    this.snap.set(irq.irq, { irq, ver: irq.ver, counts });
+    return counts;
   }
 
   kernelLog(sinceSeq?: number): KernelOp[] {

@@ -11,6 +11,7 @@ import {
 import { FaultPlan, Undo } from './fault.js';
 import { Ioas, type Area, U64_MAX } from './ioas.js';
 import { userAddressProfile, type SimParams } from './profiles.js';
+import { DEFAULT_RATE, raised, vectorRate } from './traffic.js';
 import type { DeviceSpec, Scenario } from './scenario.js';
 
 export class KernelError extends Error {
@@ -59,7 +60,11 @@ export interface Irq {
   hw: Msg;
   cached: Msg;
   procCreated: boolean;
+  /** Interrupts per second the device raises on this vector (traffic.ts); `acc` carries the fraction. */
   rate: number;
+  acc: number;
+  /** Bumped whenever `counts` changes, so a sample copies only IRQs that moved. */
+  ver: number;
   its: ItsState | null;
   imsic: ImsicState | null;
   x86: X86State | null;
@@ -472,12 +477,6 @@ export class SimKernel {
     return { chip: sfx, chain: [sfx, 'VECTOR'] };
   }
 
-  private load(cpu: number): number {
-    let n = 0;
-    for (const i of this.irqs.values()) if (i.eff === cpu) n++;
-    return n;
-  }
-
   /** Controller CPU choice: least loaded online CPU of the mask (ITS prefers its own NUMA node). */
   pickCpu(mask: number[]): number {
     let cands = mask.filter((c) => this.online.has(c));
@@ -487,8 +486,10 @@ export class SimKernel {
       const local = node ? cands.filter((x) => node.cpus.includes(x)) : [];
       if (local.length > 0) cands = local;
     }
+    const load = new Map<number, number>();
+    for (const i of this.irqs.values()) load.set(i.eff, (load.get(i.eff) ?? 0) + 1);
     let best = cands[0]!;
-    for (const x of cands) if (this.load(x) < this.load(best)) best = x;
+    for (const x of cands) if ((load.get(x) ?? 0) < (load.get(best) ?? 0)) best = x;
     return best;
   }
 
@@ -515,7 +516,7 @@ export class SimKernel {
     const irq: Irq = {
       irq: this.allocIrqNumber(), bdf, index, kind, chip, chain, actions: [], managed: opts.managedCpu !== undefined,
       affinity, eff, moving: false, counts: new Array<number>(this.sc.cpus.possible).fill(0), posted: false, masked: true,
-      hw: { address: 0n, data: 0 }, cached: { address: 0n, data: 0 }, procCreated: false, rate: opts.rate ?? 0,
+      hw: { address: 0n, data: 0 }, cached: { address: 0n, data: 0 }, procCreated: false, rate: opts.rate ?? 0, acc: 0, ver: 0,
       its: null, imsic: null, x86: null,
     };
     const c = this.chip;
@@ -672,12 +673,20 @@ export class SimKernel {
     }
   }
 
+  /** The device's seeded rate for vector `i`: a VMM's workload, else a default for a device Doorbell drives. */
+  seededRate(d: Dev, i: number, kind: 'msi' | 'msix'): number {
+    const s = d.spec;
+    const table = s.vmm ? s.vmm.vectors : s.host ? s.host.vectors : kind === 'msix' ? s.msix : s.msi;
+    const base = s.vmm ? s.vmm.rate : s.host ? s.host.rate : DEFAULT_RATE;
+    return vectorRate(this.params.seed, s.bdf, i, Math.max(table, i + 1), base);
+  }
+
   private allocVector(d: Dev, i: number, kind: 'msi' | 'msix'): Vec {
     if (this.profile === 'per-vector-table' && !this.isX86 && !d.table.has(`${kind === 'msix' ? VFIO_PCI_MSIX : VFIO_PCI_MSI}:${i}`)) {
       // Seed thread: "fail if the kernel asks for an msi_desc that userspace has not mapped".
       throw kerr('EINVAL', `vector ${i} has no entry in the per-vector MSI table (${d.spec.bdf})`);
     }
-    const irq = this.allocIrq(d.spec.bdf, i, kind, { rate: d.spec.vmm?.rate ?? 0 });
+    const irq = this.allocIrq(d.spec.bdf, i, kind, { rate: this.seededRate(d, i, kind) });
     this.firstHart.set(irq.irq, irq.eff);
     const v: Vec = { irq, trigger: null };
     d.vecs.set(i, v);
@@ -857,21 +866,34 @@ export class SimKernel {
       }
     }
     const ioas = this.ioasOf(ctx, h.ioasId);
+    const hx = (a: bigint) => `0x${a.toString(16)}`;
+    // unmapped-doorbell: iommufd recorded the doorbell (SW_MSI page, IOAS area) but the IOMMU page
+    // table the device walks lacks it, so the MSI write is a translation fault.
+    const missing = view === 'hw' && this.bug('unmapped-doorbell');
     const swPa = h.swMsi.get(pageOf(ipa));
     if (swPa !== undefined) {
-      if (view === 'hw' && this.bug('unmapped-doorbell')) return { ok: false, why: 'IOMMU fault: the kernel SW_MSI page is recorded but missing from the page table (injected bug)' };
+      if (missing) return { ok: false, why: `${via}${hx(ipa)} is in the SW_MSI window but the doorbell page ${hx(pageOf(ipa))} (ITS translater, PA ${hx(swPa)}) is not mapped in IOAS ${h.ioasId} (bug unmapped-doorbell): the MSI write faults` };
       return { ok: true, pa: swPa + (ipa & 0xfffn), via: `${via}stage 2: kernel SW_MSI mapping` };
     }
     const area = ioas.lookup(ipa);
     if (area?.doorbellPa != null) {
-      if (view === 'hw' && this.bug('unmapped-doorbell')) return { ok: false, why: 'IOMMU fault: the doorbell IOAS area is recorded but missing from the page table (injected bug)' };
+      if (missing) return { ok: false, why: `${via}${hx(ipa)} is in the doorbell area ${hx(area.iova)}–${hx(area.last)} (${area.label}) but the page is not mapped in IOAS ${h.ioasId}'s page table (bug unmapped-doorbell): the MSI write faults` };
       return { ok: true, pa: area.doorbellPa + (ipa - area.iova), via: `${via}stage 2: IOAS doorbell area` };
     }
-    if (area) return { ok: false, why: `${via}0x${ipa.toString(16)} is in a memory mapping (${area.label}), not a doorbell: the write lands in RAM` };
-    if (this.profile === 'rfc-v1' && d.nested && this.sc.guest?.vitsTranslaterIpa != null && pageOf(ipa) === this.sc.guest.vitsTranslaterIpa) {
+    if (area) return { ok: false, why: `${via}${hx(ipa)} is in a memory mapping (${area.label}), not a doorbell: the write lands in RAM` };
+    if (this.rfcVitsPage(d) === pageOf(ipa)) {
+      if (missing) return { ok: false, why: `${via}${hx(ipa)} is the vITS page the RFCv1 kernel maps to the ITS, but that page is not mapped in IOAS ${h.ioasId} (bug unmapped-doorbell): the MSI write faults` };
       return { ok: true, pa: this.itsTranslaterPa() + (ipa & 0xfffn), via: `${via}stage 2: hard-coded vITS → pITS mapping (RFCv1 test hack)` };
     }
-    return { ok: false, why: `${via}no IOMMU mapping for 0x${ipa.toString(16)} in IOAS ${h.ioasId}` };
+    const sw = this.swMsiWindow(d);
+    const inSw = sw !== null && ipa >= sw.start && ipa <= sw.last;
+    return { ok: false, why: `${via}${hx(ipa)} is not covered by any doorbell page or mapping in IOAS ${h.ioasId}${inSw ? ' (it is in the SW_MSI window, but no doorbell page is mapped there)' : ''}: the MSI write faults` };
+  }
+
+  /** RFCv1 nested: the IPA page the kernel's test hack maps to the ITS translater in stage 2, or null. */
+  rfcVitsPage(d: Dev): bigint | null {
+    const ipa = this.sc.guest?.vitsTranslaterIpa;
+    return this.profile === 'rfc-v1' && d.nested && this.chip.kind === 'gic-its' && ipa != null ? pageOf(ipa) : null;
   }
 
   /** The CPU a message reaches, after translation and the controller's own tables. */
@@ -907,8 +929,9 @@ export class SimKernel {
     if (!r.ok) { d.faults.count += n; d.faults.last = r.why; return; }
     if (r.cpu === 'vcpu') return;   // posted to a vCPU: no host interrupt, no host count
     irq.counts[r.cpu] = (irq.counts[r.cpu] ?? 0) + n;
-    const v = [...d.vecs.values()].find((x) => x.irq === irq);
-    if (v?.trigger) v.trigger.count += BigInt(n);
+    irq.ver++;
+    const v = d.vecs.get(irq.index);
+    if (v && v.irq === irq && v.trigger) v.trigger.count += BigInt(n);
     // The first interrupt on the new target completes a move (irq_complete_move, IMSIC vector move).
     if (irq.moving && r.cpu === irq.eff) {
       irq.moving = false;
@@ -917,13 +940,16 @@ export class SimKernel {
     }
   }
 
-  /** One traffic tick: each IRQ with a rate fires about rate×dt times. */
+  /**
+   * One traffic step of `dtMs` of device time: each vector raises about rate×dt interrupts. A masked
+   * vector is held pending in the PBA (nothing to do) unless the device ignores the mask.
+   */
   tick(dtMs: number): void {
+    if (!(dtMs > 0)) return;
+    const ignoresMask = this.bug('ignores-mask');
     for (const irq of this.irqs.values()) {
-      if (irq.rate <= 0) continue;
-      const mean = (irq.rate * dtMs) / 1000;
-      const n = Math.floor(mean * (0.5 + this.random()) + this.random());
-      this.deliver(irq, n);
+      if (irq.rate <= 0 || (irq.masked && !ignoresMask)) continue;
+      this.deliver(irq, raised(irq, dtMs, this.random()));
     }
   }
 

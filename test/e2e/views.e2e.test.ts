@@ -152,10 +152,13 @@ describe('e2e views: simulator (arm64 GICv3 ITS + SMMUv3)', () => {
       for (const bdf of ['0000:01:00.0', '0000:04:00.0']) {
         const spaces = await simSpaces(params, bdf);
         const bad = spaces[0]!.vectors.filter((v) => !v.hits.ok).length;
+        // The doorbell page is missing from the IOMMU: every device's vectors miss it.
+        expect(bad).toBeGreaterThan(0);
         await openDevice(page, s.url, bdf);
         await expect.poll(() => page.getByTestId('amap').count()).toBe(1);
-        if (bad) expect(await page.getByTestId('unmapped').textContent()).toContain(`${bad} vector`);
-        else expect(await page.getByTestId('unmapped').count()).toBe(0);
+        expect(await page.getByTestId('unmapped').textContent()).toContain(`${bad} vector`);
+        await expect.poll(() => page.getByTestId('amap').getByTestId('marker-bad').count()).toBeGreaterThan(0);
+        if (bdf === '0000:04:00.0') { await page.getByTestId('amap').scrollIntoViewIfNeeded(); await screenshot(page, 'views-sim-unmapped-doorbell'); }
       }
       expect(problems).toEqual([]);
     });

@@ -76,14 +76,78 @@ const ROWS: Row[] = [
       const r = lab.ops.writeAffinity(a.row.irq!, '1');
       expect(r.ok ? null : r.errno).toBe('EINVAL');
     } },
-  { scenario: 'arm64-its-smmuv3', params: { bug: 'unmapped-doorbell' }, expect: 'the map looks right but the IOMMU lacks the doorbell page: no interrupts, IOMMU faults',
-    cite: 'drivers/iommu/iommufd/driver.c iommufd_sw_msi_install', check: async (lab) => {
+  { scenario: 'arm64-its-smmuv3', params: { bug: 'unmapped-doorbell' }, expect: 'the IOMMU lacks the SW_MSI doorbell page: the map shows every vector red (page not mapped) and lists no mapped doorbell; no interrupts, IOMMU faults',
+    cite: 'drivers/iommu/iommufd/driver.c iommufd_sw_msi_install (the page iommufd_sw_msi maps is what makes the vector reach the ITS)', check: async (lab) => {
       lab.advance(1000);
       const v = await lab.vectors(ARM_VMM2);
       expect(v.vectors.every((r) => r.counts.ok && r.counts.value.every((c) => c === 0))).toBe(true);
       expect(v.notes.join(' ')).toMatch(/IOMMU faults/);
-      const m = (await lab.addressSpaces(ARM_VMM2))[0]!.vectors;
-      expect(m.every((x) => x.hits.ok)).toBe(true);
+      const sp = (await lab.addressSpaces(ARM_VMM2))[0]!;
+      expect(sp.vectors.length).toBe(4);
+      for (const m of sp.vectors) {
+        expect(m.hits.ok).toBe(false);
+        if (!m.hits.ok) expect(m.hits.why).toMatch(/0x8000040 is in the SW_MSI window but the doorbell page 0x8000000 .*is not mapped in IOAS \d+ \(bug unmapped-doorbell\)/);
+      }
+      expect(sp.doorbells.some((p) => BigInt(p.start) <= 0x8000040n && 0x8000040n <= BigInt(p.last))).toBe(false);
+    } },
+  { scenario: 'arm64-its-smmuv3', params: { bug: 'unmapped-doorbell' }, expect: 'nested without guest RMR stays red for its own reason (stage 1 has no mapping), bug or not',
+    cite: 'seed thread: RFCv2 cover.1736550979 (RMR option); domain.md §1.6', check: async (lab) => {
+      const ms = (await lab.addressSpaces(ARM_VMM)).filter((s) => s.id.startsWith('ioas:')).flatMap((s) => s.vectors);
+      expect(ms.length).toBe(64);
+      expect(ms.every((m) => !m.hits.ok && /needs guest RMR/.test(m.hits.why))).toBe(true);
+    } },
+  { scenario: 'arm64-its-smmuv3', params: { profile: 'per-vector-table', bug: 'unmapped-doorbell' }, expect: 'per-vector-table: the ITS IOAS area userspace created is missing from the page table: vectors red naming the area, the area shown as not mapped, nothing delivered',
+    cite: 'seed thread: Jason Gunthorpe 20 Nov 2024 (the ITS page becomes an IOAS area userspace creates)', check: async (lab) => {
+      for (const bdf of [ARM_VMM, ARM_VMM2]) {
+        const a = await vec(lab, bdf, 0);
+        lab.advance(1000);
+        expect((await vec(lab, bdf, 0)).counts).toEqual(a.counts);
+        const sp = (await lab.addressSpaces(bdf)).find((s) => s.id.startsWith('ioas:'))!;
+        expect(sp.vectors.every((m) => !m.hits.ok && /is in the doorbell area .* but the page is not mapped in IOAS \d+.*\(bug unmapped-doorbell\)/.test(m.hits.why))).toBe(true);
+        expect(sp.doorbells.filter((p) => p.mappedBy === 'user-area')).toEqual([]);
+        expect(sp.mappings.some((m) => /NOT in the IOMMU page table \(bug unmapped-doorbell\)/.test(m.label))).toBe(true);
+      }
+    } },
+  { scenario: 'riscv-aia-imsic', params: { profile: 'per-vector-table', bug: 'unmapped-doorbell' }, expect: 'per-vector-table IMSIC: the per-hart window area is missing from the page table: every vector red, nothing delivered',
+    cite: 'seed thread: Jason Gunthorpe 20 Nov 2024 (platforms encoding affinity in the address: one IOVA per hart page)', check: async (lab) => {
+      const sp = (await lab.addressSpaces(RV_VMM))[0]!;
+      expect(sp.vectors.length).toBeGreaterThan(0);
+      expect(sp.vectors.every((m) => !m.hits.ok && /bug unmapped-doorbell/.test(m.hits.why))).toBe(true);
+      expect(sp.doorbells.filter((p) => p.kind === 'imsic-hart')).toEqual([]);
+    } },
+  { scenario: 'arm64-its-smmuv3', params: { profile: 'rfc-v1' }, expect: 'RFCv1 nested: stage 2 maps the vITS IPA page to the ITS itself; the map shows it and the vectors green, and they are delivered',
+    cite: 'seed thread: RFCv1 cover.1731130093 (hard-coded vITS IPA → pITS for the nested test)', check: async (lab) => {
+      const a = await vec(lab, ARM_VMM, 0);
+      expect(a.addr).toBe('0xeeee0040');
+      const sp = (await lab.addressSpaces(ARM_VMM)).find((s) => s.id.startsWith('ioas:'))!;
+      const m = sp.vectors.find((x) => x.index === 0)!;
+      expect(m.hits.ok).toBe(true);
+      if (m.hits.ok) expect(sp.doorbells[m.hits.doorbell]!.start).toBe('0x8090000');
+      lab.advance(1000);
+      expect((await vec(lab, ARM_VMM, 0)).counts.some((c, i) => c > a.counts[i]!)).toBe(true);
+    } },
+  { scenario: 'arm64-its-smmuv3', params: { profile: 'per-vector-table' }, expect: 'per-vector-table: a table entry pointing at an IOVA with no IOAS doorbell area is red on the map and never arrives; a mapped one is green and arrives',
+    cite: 'seed thread: Jason Gunthorpe 20 Nov 2024 (userspace fills the table; the IOVA must be a doorbell area it mapped)', check: async (lab) => {
+      const o = lab.ops; const h = o.openIommufd(); const d = o.openDevice('0000:03:00.0');
+      if (!h.ok || !d.ok) throw new Error('open failed');
+      const ioas = o.ioasAlloc(h.value);
+      if (!o.bindIommufd(d.value, h.value).ok || !ioas.ok || !o.attachPt(d.value, ioas.value).ok) throw new Error('setup');
+      expect(o.experimental.ioasMapDoorbell(h.value, { ioasId: ioas.value, iova: 0x0a000000n, target: { kind: 'its' } }).ok).toBe(true);
+      expect(o.experimental.msiTableSet(d.value, { index: 2, start: 0, entries: [{ iova: 0x0b000000n }, { iova: 0x0a000000n }] }).ok).toBe(true);
+      const e0 = o.eventfd(), e1 = o.eventfd();
+      if (!e0.ok || !e1.ok) throw new Error('eventfd');
+      expect(o.setIrqs(d.value, { index: 2, start: 0, count: 2, action: 'trigger', data: { kind: 'eventfd', fds: [e0.value, e1.value] } }).ok).toBe(true);
+      const sp = (await lab.addressSpaces('0000:03:00.0'))[0]!;
+      const [m0, m1] = [0, 1].map((i) => sp.vectors.find((x) => x.index === i)!);
+      expect(m0!.address).toBe('0xb000040');
+      expect(m0!.hits.ok ? null : m0!.hits.why).toMatch(/0xb000040 is not covered by any doorbell page or mapping in IOAS \d+/);
+      expect(m1!.hits.ok).toBe(true);
+      lab.advance(2000);
+      const rows = (await lab.vectors('0000:03:00.0')).vectors;
+      const total = (i: number) => { const c = rows[i]!.counts; return c.ok ? c.value.reduce((x, y) => x + y, 0) : -1; };
+      expect(total(0)).toBe(0);
+      expect(total(1)).toBeGreaterThan(0);
+      expect((await lab.vectors('0000:03:00.0')).notes.join(' ')).toMatch(/IOMMU faults on MSI writes: [1-9]/);
     } },
   { scenario: 'arm64-its-smmuv3', params: {}, expect: 'a managed host IRQ (nvme) refuses affinity writes with EPERM',
     cite: 'kernel/irq/proc.c write_irq_affinity (irq_can_set_affinity_usr → -EPERM since 6.12)', check: async (lab) => {
