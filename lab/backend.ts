@@ -4,7 +4,7 @@
 // provenance; failures are LabErrors (thrown as LabFailure inside the core, returned as data at
 // the LabApi boundary).
 import type {
-  AddressSpace, CpuInfo, DeviceSummary, DeviceVectors, IommuGroup, IommuUnit, InterruptSample, KernelOp, LabInfo,
+  AddressSpace, CpuInfo, DeviceSummary, DeviceVectors, IommuGroup, IommuUnit, InterruptSample, KernelOp, LabInfo, VectorRow,
 } from '../common/model/index.js';
 import type { Result } from '../common/errors.js';
 import type { KernelOps } from './ops.js';
@@ -45,4 +45,19 @@ export interface LabBackend {
   fire?(bdf: string, indices: number[]): Promise<Result<{ fired: number[] }>>;
   /** Directory /proc is read under ('/' for this machine); null when there is no real /proc (sim, snapshot). */
   procRoot?(): string | null;
+  /**
+   * One vector row, read without the rest of the device: the row vectors(bdf) would hold for
+   * `index`, or null when the device has no such vector. Throws like vectors() for an unknown BDF.
+   * For loops over one vector of a device with thousands (the affinity editor).
+   */
+  vector?(bdf: string, index: number): Promise<VectorRow | null>;
+
+  // Optional, for readers of the whole lab at once (snapshot capture, checks):
+  /**
+   * Run `fn` with machine-wide reads shared: reads of this backend inside `fn` (vectors of every
+   * device, address spaces, groups) may reuse one read of the PCI tree and one parse of
+   * /proc/interrupts instead of one per call. Reads outside `fn`, concurrent ones included, see the
+   * kernel afresh; sample() is never shared. Returns what `fn` returns.
+   */
+  batch?<T>(fn: () => Promise<T>): Promise<T>;
 }

@@ -9,11 +9,12 @@ import { collectReport, writeBundle } from './report/bundle.js';
 import { fail, LabFailure, ok, toLabError, type Result } from '../common/errors.js';
 import type { LabApi, LabEvent, LabMethod, LabReplies, LabRequest, ReportReply } from '../common/ipc/contract.js';
 import { validateRequest } from '../common/ipc/validate.js';
-import type { CountsDelta, InterruptSample } from '../common/model/index.js';
+import { BRINGUP_STEPS, type CountsDelta, type InterruptSample } from '../common/model/index.js';
 import type { LabBackend } from './backend.js';
 import { AffinityEditor } from './affinity/editor.js';
 import { AffinityJournal, defaultStateDir } from './affinity/journal.js';
 import { checkLab } from './affinity/check-input.js';
+import { BringupRunner } from './bringup/runner.js';
 
 export interface DispatchContext {
   /** The Electron window's own capture (webContents.capturePage), as PNG bytes. */
@@ -44,6 +45,7 @@ export class LabSession {
   private ticking = false;
 
   private editorInstance: AffinityEditor | null = null;
+  private readonly bringups = new Map<string, BringupRunner>();
   private readonly stateDir: string | undefined;
 
   constructor(readonly backend: LabBackend, opts: { autoStart?: boolean; stateDir?: string } = {}) {
@@ -118,6 +120,19 @@ export class LabSession {
     };
   }
 
+  /** The bring-up runner of a device (one per device; it holds what its steps opened). */
+  private bringup(bdf: string): BringupRunner {
+    let b = this.bringups.get(bdf);
+    if (!b) {
+      b = new BringupRunner({
+        backend: this.backend, bdf, editor: this.editor,
+        onProgress: (step, state) => this.emit({ type: 'progress', op: 'bringup', step: `${bdf} ${step} ${state}`, done: BRINGUP_STEPS.indexOf(step) + (state === 'running' ? 0 : 1), total: BRINGUP_STEPS.length }),
+      });
+      this.bringups.set(bdf, b);
+    }
+    return b;
+  }
+
   /** The affinity editor and its journal (created on first use, in the user's state directory). */
   get editor(): AffinityEditor {
     this.editorInstance ??= new AffinityEditor({ backend: this.backend, journal: new AffinityJournal(this.stateDir) });
@@ -184,6 +199,15 @@ export class LabSession {
         const d = this.lastDelta;
         const deltas = d ? Object.fromEntries(Object.entries(d.changed).map(([irq]) => [irq, this.countIncrease(Number(irq))])) : null;
         return (await checkLab(this.backend, { countDeltas: deltas })) as LabReplies[K];
+      }
+      case 'getBringup': return (await this.bringup(r.bdf as string).checklist()) as LabReplies[K];
+      case 'runBringupStep':
+      case 'runBringup': {
+        const run = this.bringup(r.bdf as string);
+        const out = method === 'runBringup' ? await run.runAll(r.upTo as never) : await run.runStep(r.step as never);
+        this.emit({ type: 'changed', what: 'vectors', bdf: r.bdf as string });
+        this.emit({ type: 'changed', what: 'devices', bdf: r.bdf as string });
+        return out as LabReplies[K];
       }
     }
     throw new Error(`unhandled method ${String(method)}`);

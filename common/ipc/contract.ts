@@ -9,6 +9,7 @@ import type {
 } from '../model/index.js';
 import type { CheckReport } from '../checks/types.js';
 import type { EditResult, JournalEntry, RecoveryItem, RestoreOutcome } from '../verdict.js';
+import { BRINGUP_STEPS, type BringupChecklist } from '../model/bringup.js';
 import { bdf, int, obj, optional, bool, oneOf, str, type Infer, type Check } from './schema.js';
 
 /** A CPU list in the kernel's list syntax; parsed against the lab's CPUs by the core. */
@@ -46,6 +47,12 @@ export const REQUESTS = {
     png: optional(str({ max: 32 * 1024 * 1024, pattern: /^data:image\/png;base64,[A-Za-z0-9+/=]+$/, what: 'a data:image/png;base64 URL' })),
     redact: optional(bool()),
   }),
+  /** The guided bring-up checklist of a device: each step's state, evidence, kernel operations and failure. */
+  getBringup: obj({ bdf: bdf() }),
+  /** Run one bring-up step (and the earlier steps it needs); `rollback` undoes whatever the bring-up holds. */
+  runBringupStep: obj({ bdf: bdf(), step: oneOf(BRINGUP_STEPS) }),
+  /** Run the checklist up to `upTo` (default: every step, ending with the rollback; a failure rolls back). */
+  runBringup: obj({ bdf: bdf(), upTo: optional(oneOf(BRINGUP_STEPS)) }),
 } satisfies Record<string, Check<unknown>>;
 
 export type LabMethod = keyof typeof REQUESTS;
@@ -69,6 +76,9 @@ export interface LabReplies {
   getJournal: { file: string; entries: JournalEntry[]; outstanding: RecoveryItem[] };
   runChecks: CheckReport & { notes: string[] };
   createReport: ReportReply;
+  getBringup: BringupChecklist;
+  runBringupStep: BringupChecklist;
+  runBringup: BringupChecklist;
 }
 
 export interface ReportReply {

@@ -6,3 +6,4 @@ export * from './vector.js';
 export * from './addrspace.js';
 export * from './log.js';
 export * from './interrupts.js';
+export * from './bringup.js';

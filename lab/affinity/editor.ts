@@ -8,7 +8,7 @@ import { formatCpuList, parseCpuList } from '../../common/cpulist.js';
 import { errnoError, LabFailure } from '../../common/errors.js';
 import type { DoorbellPage, VectorRow } from '../../common/model/index.js';
 import {
-  judgeMove, refusalText, type AffinityVerdict, type EditResult, type FireResult, type MoveSide, type RecoveryItem, type RestoreOutcome,
+  CONTROLLER_RULES, judgeMove, refusalText, type AffinityVerdict, type EditResult, type FireResult, type MoveSide, type RecoveryItem, type RestoreOutcome,
 } from '../../common/verdict.js';
 
 export type { EditResult, RecoveryItem, RestoreOutcome } from '../../common/verdict.js';
@@ -31,6 +31,14 @@ export interface EditorOptions {
 
 const instanceIds = new WeakMap<LabBackend, string>();
 
+/** Affinity writes leave every address space as it was; any other logged operation may change one. */
+const AFFINITY_WRITE = /^write \/proc\/irq\/\d+\/smp_affinity(_list)?$/;
+
+function pageHolds(pages: readonly DoorbellPage[], address: string): boolean {
+  const a = BigInt(address);
+  return pages.some((p) => BigInt(p.start) <= a && a <= BigInt(p.last));
+}
+
 function usage(message: string, hint: string): LabFailure {
   return new LabFailure({ op: 'affinity', errno: 22, errnoName: 'EINVAL', message, hint });
 }
@@ -43,6 +51,9 @@ export class AffinityEditor {
   private stimulate: EditorOptions['stimulate'];
   /** How long to watch the device's own traffic when nothing can fire it (0: do not watch). */
   observeMs: number;
+  /** Doorbell pages per device, read at address-space generation `logSeq` (see doorbells()). */
+  private readonly doorbellCache = new Map<string, DoorbellPage[] | null>();
+  private logSeq = 0;
 
   constructor(opts: EditorOptions) {
     this.backend = opts.backend;
@@ -93,6 +104,9 @@ export class AffinityEditor {
   }
 
   private async row(bdf: string, index: number): Promise<VectorRow> {
+    // One row when the backend can read one (a device may have 2048 vectors); the table otherwise, or to say what exists.
+    const one = this.backend.vector ? await this.backend.vector(bdf, index) : null;
+    if (one) return one;
     const dv = await this.backend.vectors(bdf);
     const v = dv.vectors.find((x) => x.index === index);
     if (!v) {
@@ -112,7 +126,27 @@ export class AffinityEditor {
     };
   }
 
-  private async doorbells(bdf: string): Promise<DoorbellPage[] | null> {
+  /**
+   * The device's doorbell pages, for a rule that checks the new address against them (IMSIC). They
+   * change only through logged kernel operations (IOAS maps, attaches, SET_IRQS) — never through an
+   * affinity write — so they are re-read only after such an operation, or when `address` is in none
+   * of the cached pages (a page mapped since, or inferred from vector addresses, is then seen).
+   */
+  private async doorbells(bdf: string, address: string | null): Promise<DoorbellPage[] | null> {
+    const since = this.backend.kernelLog(this.logSeq);
+    if (since.length > 0) {
+      // A gap (the ring dropped entries) counts as a change.
+      if (since[0]!.seq !== this.logSeq + 1 || since.some((o) => !AFFINITY_WRITE.test(o.op))) this.doorbellCache.clear();
+      this.logSeq = since[since.length - 1]!.seq;
+    }
+    const cached = this.doorbellCache.get(bdf);
+    if (cached !== undefined && (address === null || (cached !== null && pageHolds(cached, address)))) return cached;
+    const fresh = await this.readDoorbells(bdf);
+    this.doorbellCache.set(bdf, fresh);
+    return fresh;
+  }
+
+  private async readDoorbells(bdf: string): Promise<DoorbellPage[] | null> {
     try {
       const spaces = (await this.backend.addressSpaces(bdf)).filter((s) => s.devices.includes(bdf));
       return spaces.length > 0 ? spaces.flatMap((s) => s.doorbells) : null;
@@ -207,10 +241,13 @@ export class AffinityEditor {
         const ra = ops.readAffinity(irq);
         const after = this.side(afterRow);
         if (ra.ok) { after.affinity = ra.value.affinity; if (ra.value.effective.length > 0) after.effective = ra.value.effective; }
+        // Only a rule that places the new address in a doorbell page (IMSIC) reads the address space.
+        const m1 = after.message ?? after.cached;
+        const doorbells = CONTROLLER_RULES[v0.controller]?.message === 'imsic-page' ? await this.doorbells(bdf, m1?.address ?? null) : null;
         verdict = judgeMove({
           controller: v0.controller, irq, requested: reqCpus,
           write: { ok: true }, before: this.side(v0), after: { ...after, pending: afterRow.pending }, kernelRelease: w.release,
-          apicIds: root !== null ? readApicIds(root) : null, doorbells: await this.doorbells(bdf), fire,
+          apicIds: root !== null ? readApicIds(root) : null, doorbells, fire,
         });
         if (completed) verdict.evidence.splice(2, 0, completed);
         if (ra.ok && formatCpuList(ra.value.affinity) !== list) verdict.evidence.push(`note: smp_affinity_list reads back ${formatCpuList(ra.value.affinity)}, not ${list}`);

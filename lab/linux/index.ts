@@ -3,12 +3,13 @@
 // root, which is read-only. Everything is read passively — sysfs, procfs, debugfs — so a device
 // another process (a running VMM) holds is shown with its holder named. Feature support is probed
 // from files, never assumed from the version string.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { errnoError, LabFailure, toLabError } from '../../common/errors.js';
 import type {
   AddressSpace, Binding, CpuInfo, DeviceSummary, DeviceVectors, Feature, Holder, InterruptSample, IommuGroup, IommuUnit,
-  KernelOp, LabInfo, MsiCap, MsixCap, Read,
+  KernelOp, LabInfo, MsiCap, MsixCap, Read, VectorRow,
 } from '../../common/model/index.js';
 import { readFail, readOk } from '../../common/model/source.js';
 import type { ControllerHints } from '../../common/msi/index.js';
@@ -48,6 +49,19 @@ export interface LinuxLabOptions {
 }
 
 /**
+ * Machine-wide reads shared by every read inside one batch() (a snapshot capture, a whole-lab
+ * check): the PCI tree, the online CPUs, the controller hints, one /proc/interrupts parse, and the
+ * vector tables already joined (addressSpaces() reuses them instead of joining each device again).
+ */
+interface ReadCache {
+  pci?: Map<string, PciDevice>;
+  online?: number[] | null;
+  hints?: ControllerHints;
+  interrupts?: ParsedInterrupts | { error: string };
+  vectors: Map<string, DeviceVectors>;
+}
+
+/**
  * Drivers that may share an IOMMU group with a VFIO device without breaking its isolation: they
  * do no kernel DMA (driver_managed_dma: vfio-pci and its variants, pci-stub, pcieport).
  */
@@ -63,6 +77,8 @@ export class LinuxLab implements LabBackend {
   private readonly readTable: LinuxLabOptions['readTable'];
   private unameCache: Uname | null | undefined;
   private ops: KernelOps | null = null;
+  /** The batch() a read runs in, if any: async-context scoped, so concurrent reads outside it stay fresh. */
+  private readonly scope = new AsyncLocalStorage<ReadCache>();
 
   constructor(opts: LinuxLabOptions) {
     this.root = new SysRoot(opts.root);
@@ -102,10 +118,46 @@ export class LinuxLab implements LabBackend {
     return { state: 'no', how: `.devnodes does not record ${node}` };
   }
 
+  /**
+   * Run `fn` with the machine-wide reads shared (LabBackend.batch): one read of the PCI tree and at
+   * most one parse of /proc/interrupts for everything `fn` reads. sample() is never shared.
+   */
+  async batch<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.scope.getStore()) return fn();
+    return this.scope.run({ vectors: new Map() }, fn);
+  }
+
+  private pciDevices(): PciDevice[] {
+    const c = this.scope.getStore();
+    if (!c) return readPciDevices(this.root);
+    c.pci ??= new Map(readPciDevices(this.root).map((d) => [d.bdf, d]));
+    return [...c.pci.values()];
+  }
+
+  private pciDevice(bdf: string): PciDevice | null {
+    const c = this.scope.getStore();
+    if (!c) return readPciDevice(this.root, bdf);
+    if (!c.pci) this.pciDevices();
+    return c.pci!.get(bdf) ?? null;
+  }
+
+  private online(): number[] | null {
+    const c = this.scope.getStore();
+    if (c && c.online !== undefined) return c.online;
+    let online: number[] | null;
+    try { online = readCpuListFile(this.root, '/sys/devices/system/cpu/online'); } catch { online = null; }
+    if (c) c.online = online;
+    return online;
+  }
+
   private hints(): ControllerHints {
+    const c = this.scope.getStore();
+    if (c?.hints) return c.hints;
     const units = readIommuUnitNames(this.root);
     const irVendor = units.some((u) => iommuKind(u) === 'intel-vtd') ? 'intel' : units.some((u) => iommuKind(u) === 'amd-vi') ? 'amd' : null;
-    return { irVendor, arch: this.arch() };
+    const h: ControllerHints = { irVendor, arch: this.arch() };
+    if (c) c.hints = h;
+    return h;
   }
 
   async info(): Promise<LabInfo> {
@@ -117,7 +169,8 @@ export class LinuxLab implements LabBackend {
     add('iommufd', 'iommufd (/dev/iommu)', iommufd.state, iommufd.how);
     const cdevClass = r.exists('/sys/class/vfio-dev');
     const cdevDev = this.devNode('/dev/vfio/devices');
-    const cdevSys = readPciDevices(r).find((d) => d.vfioCdev !== null);
+    const devs = this.pciDevices();
+    const cdevSys = devs.find((d) => d.vfioCdev !== null);
     add('vfio-cdev', 'VFIO device cdev (/dev/vfio/devices)',
       cdevClass || cdevSys || cdevDev.state === 'yes' ? 'yes' : cdevDev.state,
       cdevClass ? '/sys/class/vfio-dev exists' : cdevSys ? `${cdevSys.bdf} has vfio-dev/${cdevSys.vfioCdev}` : cdevDev.how);
@@ -135,7 +188,6 @@ export class LinuxLab implements LabBackend {
       if (c && c.startsWith('IR-')) { irChip = `IRQ ${n} chip ${c.trim()}`; break; }
     }
     add('irq-remapping', 'Interrupt remapping', irChip ? 'yes' : sysIrq ? 'no' : 'unknown', irChip ? `${irChip} (IR- prefix)` : sysIrq ? 'no chip name starts with IR-' : 'no /sys/kernel/irq to look at');
-    const devs = readPciDevices(r);
     const withRes = devs.find((d) => d.resources.length > 0);
     add('resource-mmap', 'MSI-X table via resourceN', withRes ? (r.isHost ? 'yes' : 'no') : 'no',
       withRes ? (r.isHost ? `${withRes.bdf} has resource${withRes.resources[0]}` : 'a captured tree holds no device memory') : 'no device has resourceN files');
@@ -175,7 +227,7 @@ export class LinuxLab implements LabBackend {
   }
 
   async iommus(): Promise<IommuUnit[]> {
-    const devs = readPciDevices(this.root);
+    const devs = this.pciDevices();
     return readIommuUnitNames(this.root).map((name) => ({
       name,
       kind: iommuKind(name),
@@ -184,7 +236,7 @@ export class LinuxLab implements LabBackend {
   }
 
   async groups(): Promise<IommuGroup[]> {
-    const devs = new Map(readPciDevices(this.root).map((d) => [d.bdf, d]));
+    const devs = new Map(this.pciDevices().map((d) => [d.bdf, d]));
     return readIommuGroups(this.root).map((g) => {
       const bad = g.devices.map((b) => ({ b, d: devs.get(b)?.driver ?? null })).filter((x) => x.d !== null && !harmlessDriver(x.d));
       return {
@@ -261,7 +313,7 @@ export class LinuxLab implements LabBackend {
   }
 
   async devices(): Promise<DeviceSummary[]> {
-    const devs = readPciDevices(this.root);
+    const devs = this.pciDevices();
     const fds = devs.some((d) => d.driver?.includes('vfio')) ? this.vfioFds() : [];
     return devs.map((d) => this.summary(d, fds));
   }
@@ -271,34 +323,74 @@ export class LinuxLab implements LabBackend {
     return parseInterrupts(this.root.bytes(kpath), { ...(only ? { only } : {}), kpath, real: this.root.p(kpath) });
   }
 
-  async vectors(bdf: string): Promise<DeviceVectors> {
-    const d = readPciDevice(this.root, bdf);
+  /** /proc/interrupts for a join: this device's rows, or inside a batch every row, parsed once. */
+  private joinInterrupts(irqs: readonly number[]): ParsedInterrupts | { error: string } {
+    const c = this.scope.getStore();
+    if (c?.interrupts) return c.interrupts;
+    let p: ParsedInterrupts | { error: string };
+    try { p = this.readInterrupts(c ? undefined : new Set(irqs)); } catch (e) {
+      p = { error: toLabError('read /proc/interrupts', e).message };
+    }
+    if (c) c.interrupts = p;
+    return p;
+  }
+
+  private device(bdf: string, op: string): PciDevice {
+    const d = this.pciDevice(bdf);
     if (!d) {
-      throw new LabFailure(errnoError(`vectors ${bdf}`, 'ENODEV', 'List devices with `doorbell devices`; BDFs look like 0000:00:02.0.', {
+      throw new LabFailure(errnoError(`${op} ${bdf}`, 'ENODEV', 'List devices with `doorbell devices`; BDFs look like 0000:00:02.0.', {
         path: this.root.p(`/sys/bus/pci/devices/${bdf}`), message: `no PCI device ${bdf} in /sys/bus/pci/devices`,
       }));
     }
+    return d;
+  }
+
+  private join(d: PciDevice, only?: ReadonlySet<number>): DeviceVectors {
     const { msi, msix } = this.caps(d);
-    let interrupts: ParsedInterrupts | { error: string };
-    try { interrupts = this.readInterrupts(new Set(d.msiIrqs.map((v) => v.irq))); } catch (e) {
-      interrupts = { error: toLabError('read /proc/interrupts', e).message };
+    const irqs = d.msiIrqs.filter((v) => only === undefined || only.has(v.irq)).map((v) => v.irq);
+    return joinVectors({
+      root: this.root, dev: d, msi, msix, interrupts: () => this.joinInterrupts(irqs), online: this.online(), hints: this.hints(),
+      ...(only ? { only } : {}), ...(this.readTable ? { readTable: this.readTable } : {}),
+    });
+  }
+
+  async vectors(bdf: string): Promise<DeviceVectors> {
+    const dv = this.join(this.device(bdf, 'vectors'));
+    this.scope.getStore()?.vectors.set(bdf, dv);
+    return dv;
+  }
+
+  /**
+   * One vector without joining the rest of the device. Per-device MSI domains number vectors by
+   * hwirq = index and allocate their IRQs in order, so the index-th IRQ of msi_irqs is tried
+   * first; anything else (vfio actions, gaps) falls back to the whole table.
+   */
+  async vector(bdf: string, index: number): Promise<VectorRow | null> {
+    const d = this.device(bdf, 'vectors');
+    const guess = d.msiIrqs[index];
+    if (guess) {
+      const row = this.join(d, new Set([guess.irq])).vectors[0];
+      if (row && row.index === index) return row;
     }
-    return joinVectors({ root: this.root, dev: d, msi, msix, interrupts, hints: this.hints(), ...(this.readTable ? { readTable: this.readTable } : {}) });
+    return this.join(d).vectors.find((v) => v.index === index) ?? null;
   }
 
   async addressSpaces(bdf?: string): Promise<AddressSpace[]> {
-    const groups = await this.groups();
-    const wanted = bdf === undefined ? groups : groups.filter((g) => g.devices.includes(bdf));
-    const out: AddressSpace[] = [];
-    for (const g of wanted) {
-      const vecs: DeviceVectors[] = [];
-      for (const b of g.devices) {
-        const d = readPciDevice(this.root, b);
-        if (d && d.msiIrqs.length > 0) vecs.push(await this.vectors(b));
+    return this.batch(async () => {
+      const cache = this.scope.getStore()!;
+      const groups = await this.groups();
+      const wanted = bdf === undefined ? groups : groups.filter((g) => g.devices.includes(bdf));
+      const out: AddressSpace[] = [];
+      for (const g of wanted) {
+        const vecs: DeviceVectors[] = [];
+        for (const b of g.devices) {
+          const d = this.pciDevice(b);
+          if (d && d.msiIrqs.length > 0) vecs.push(cache.vectors.get(b) ?? await this.vectors(b));
+        }
+        out.push(groupAddressSpace(g, vecs, this.arch()));
       }
-      out.push(groupAddressSpace(g, vecs, this.arch()));
-    }
-    return out;
+      return out;
+    });
   }
 
   async sample(irqs?: readonly number[]): Promise<InterruptSample> {
@@ -307,7 +399,8 @@ export class LinuxLab implements LabBackend {
     const p = this.readInterrupts(only);
     const mono = performance.now();
     const map = new Map<number, number[]>();
-    for (const [irq, row] of p.irqs) map.set(irq, row.counts);
+    // Plain arrays at the LabApi boundary (JSON), made only for the rows returned.
+    for (const [irq, row] of p.irqs) map.set(irq, toNumbers(row.counts));
     // An IRQ missing from /proc/interrupts has no action and all-zero counts (kernel/irq/proc.c).
     for (const irq of irqs ?? []) if (!map.has(irq)) map.set(irq, new Array<number>(p.cpus.length).fill(0));
     return { mono, at: Date.now(), cpus: p.cpus, irqs: map };
@@ -354,6 +447,13 @@ export class LinuxLab implements LabBackend {
   async close(): Promise<void> {
     /* nothing is held open between reads */
   }
+}
+
+/** A parse's count view as a plain array; counts are mostly zero, so only the others are written. */
+function toNumbers(counts: Float64Array): number[] {
+  const out = new Array<number>(counts.length).fill(0);
+  for (let i = 0; i < counts.length; i++) if (counts[i] !== 0) out[i] = counts[i]!;
+  return out;
 }
 
 export async function openLinuxLab(opts: LinuxLabOptions): Promise<LabBackend> {

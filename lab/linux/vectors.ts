@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // One device's vector table, joined from the kernel's files:
-//   msi_irqs/ → Linux IRQs → /sys/kernel/irq/N (chip, hwirq, actions) → /proc/irq/N (affinity)
-//   → /proc/interrupts (counts) → the message: the device's own copy (MSI-X table via resourceN, or
-//   the MSI capability in config space) and the kernel's cached composed message (debugfs).
+//   msi_irqs/ → Linux IRQs → /sys/kernel/irq/N (chip, hwirq, actions, per_cpu_count) → /proc/irq/N
+//   (affinity) → /proc/interrupts (counts, only where per_cpu_count is missing) → the message: the
+//   device's own copy (MSI-X table via resourceN, or the MSI capability in config space) and the
+//   kernel's cached composed message (debugfs).
 // Every value carries where it came from, or why it could not be read.
 import { controllerFromChain, decodeMessage, type ControllerHints } from '../../common/msi/index.js';
 import type { MsiCap, MsixCap } from '../../common/model/lab.js';
@@ -22,9 +23,16 @@ export interface VectorJoinInput {
   dev: PciDevice;
   msi: Read<MsiCap | null>;
   msix: Read<MsixCap | null>;
-  /** /proc/interrupts parsed for this device's IRQs (or the failure, once). */
-  interrupts: ParsedInterrupts | { error: string };
+  /**
+   * /proc/interrupts parsed for (at least) this device's IRQs, or the failure; called only when
+   * some IRQ's counts cannot come from its per_cpu_count (at most once per join).
+   */
+  interrupts: () => ParsedInterrupts | { error: string };
+  /** Online CPUs (/sys/devices/system/cpu/online), or null when unreadable: then /proc/interrupts gives the counts. */
+  online: number[] | null;
   hints: ControllerHints;
+  /** Join only these IRQs (one vector of a large device); default every IRQ of the device. */
+  only?: ReadonlySet<number>;
   /** Read the MSI-X table (injectable for tests; default: resourceN mmap). */
   readTable?: (root: SysRoot, bdf: string, cap: MsixCap) => MsixTableRead;
 }
@@ -46,7 +54,17 @@ export function joinVectors(inp: VectorJoinInput): DeviceVectors {
   const notes: string[] = [];
   const hasDebugfs = root.exists(DEBUGFS_IRQS);
   if (!hasDebugfs) notes.push(`no ${DEBUGFS_IRQS} here (debugfs not mounted or CONFIG_GENERIC_IRQ_DEBUGFS off): the kernel's cached messages and domain chains are not shown (as root: mount -t debugfs none /sys/kernel/debug)`);
-  if ('error' in inp.interrupts) notes.push(`counts unavailable: ${inp.interrupts.error}`);
+  let parsed: ParsedInterrupts | { error: string } | null = null;
+  const countsNoteAt = notes.length;
+  const interrupts = (): ParsedInterrupts | { error: string } => {
+    if (parsed === null) {
+      parsed = inp.interrupts();
+      if ('error' in parsed) notes.splice(countsNoteAt, 0, `counts unavailable: ${parsed.error}`);
+    }
+    return parsed;
+  };
+  const online = inp.online;
+  const width = online !== null ? Math.max(0, ...online) + 1 : 0;
 
   // The device's own copy of each message.
   let table: MsixTableRead | null = null;
@@ -63,6 +81,7 @@ export function joinVectors(inp: VectorJoinInput): DeviceVectors {
   const rows: VectorRow[] = [];
   const irqsSorted = dev.msiIrqs;
   irqsSorted.forEach(({ irq, kind }, pos) => {
+    if (inp.only !== undefined && !inp.only.has(irq)) return;
     const sys = readSysIrq(root, irq);
     const proc = readProcIrq(root, irq);
     const dbg = hasDebugfs ? readDebugfsIrq(root, irq) : null;
@@ -113,16 +132,27 @@ export function joinVectors(inp: VectorJoinInput): DeviceVectors {
     const effective: Read<number[]> = proc?.effective ? readOk(proc.effective, { ...procFrom, path: `/proc/irq/${irq}/effective_affinity_list` }) : readFail(`/proc/irq/${irq}/effective_affinity_list does not exist`);
     const pending = affinity.ok && effective.ok && effective.value.some((c) => !affinity.value.includes(c));
 
+    // per_cpu_count (read with the IRQ's other sysfs files) holds the same per-CPU counters
+    // /proc/interrupts prints (kstat_irqs), indexed by possible CPU; /proc/interrupts shows online
+    // CPUs only, so offline ones read 0 either way. Only an IRQ without it costs a /proc/interrupts read.
     let counts: Read<number[]>;
-    if (!('error' in inp.interrupts)) {
-      const row = inp.interrupts.irqs.get(irq);
-      const byCpu: number[] = new Array<number>(Math.max(0, ...inp.interrupts.cpus) + 1).fill(0);
-      if (row) inp.interrupts.cpus.forEach((cpu, col) => { byCpu[cpu] = row.counts[col]!; });
-      // Not listed in /proc/interrupts: no action and every count zero (kernel/irq/proc.c).
-      counts = readOk(byCpu, { source: 'procfs', path: '/proc/interrupts', at });
-    } else if (sys?.perCpu) {
-      counts = readOk(sys.perCpu, { ...sysFrom, path: `/sys/kernel/irq/${irq}/per_cpu_count` });
-    } else counts = readFail(inp.interrupts.error);
+    if (sys?.perCpu && online !== null) {
+      const perCpu = sys.perCpu;
+      const byCpu: number[] = new Array<number>(width).fill(0);
+      for (const cpu of online) byCpu[cpu] = perCpu[cpu] ?? 0;
+      counts = readOk(byCpu, { ...sysFrom, path: `/sys/kernel/irq/${irq}/per_cpu_count` });
+    } else {
+      const p = interrupts();
+      if (!('error' in p)) {
+        const row = p.irqs.get(irq);
+        const byCpu: number[] = new Array<number>(Math.max(0, ...p.cpus) + 1).fill(0);
+        if (row) p.cpus.forEach((cpu, col) => { byCpu[cpu] = row.counts[col]!; });
+        // Not listed in /proc/interrupts: no action and every count zero (kernel/irq/proc.c).
+        counts = readOk(byCpu, { source: 'procfs', path: '/proc/interrupts', at });
+      } else if (sys?.perCpu) {
+        counts = readOk(sys.perCpu, { ...sysFrom, path: `/sys/kernel/irq/${irq}/per_cpu_count` });
+      } else counts = readFail(p.error);
+    }
 
     // vfio-pci requests the IRQ only for a vector given an eventfd (fd −1 leaves it allocated, unrequested).
     const vfio = dev.driver !== null && dev.driver.includes('vfio');

@@ -8,8 +8,9 @@ import {
   hex, readFail, readOk, type AddressSpace, type CpuInfo, type DeviceSummary, type DeviceVectors, type DoorbellPage, type Feature, type IommuGroup,
   type IommuUnit, type InterruptSample, type KernelOp, type LabInfo, type Provenance, type UserMapping, type VectorRow, type VectorMarker,
 } from '../../common/model/index.js';
-import { LabFailure, errnoError } from '../../common/errors.js';
+import { LabFailure, errnoError, fail, ok, type Result } from '../../common/errors.js';
 import type { LabBackend } from '../backend.js';
+import type { KernelOps } from '../ops.js';
 import { KernelLog } from '../kernel-log.js';
 import { ITS_TRANSLATER_OFFSET } from './compose.js';
 import type { Ctx, Dev, Irq, SimKernel } from './kernel.js';
@@ -146,7 +147,8 @@ export class SimBackend implements LabBackend {
     const msg = { address: hex(irq.hw.address), data: irq.hw.data };
     const irte = irq.x86?.irte;
     const decoded = decodeMessage(controller, msg, { ...this.decodeCtx(), ...(irte ? { irteTargetApicId: irq.x86!.cpu } : {}) });
-    const v = [...d.vecs.values()].find((x) => x.irq === irq);
+    const byIndex = d.vecs.get(irq.index);
+    const v = byIndex?.irq === irq ? byIndex : undefined;
     const hasProc = irq.procCreated;
     return {
       index: irq.index, kind: irq.kind, irq: irq.irq, chip: irq.chip, hwirq: irq.index,
@@ -162,6 +164,13 @@ export class SimBackend implements LabBackend {
       pending: irq.moving,
       counts: readOk([...irq.counts], from('/proc/interrupts')),
     };
+  }
+
+  /** One vector's row (LabBackend.vector): the row vectors(bdf) holds for `index`, without building the others. */
+  async vector(bdf: string, index: number): Promise<VectorRow | null> {
+    const d = this.dev(bdf);
+    const irq = d.driver === 'vfio-pci' ? d.vecs.get(index)?.irq : d.hostIrqs.find((i) => i.index === index);
+    return irq ? this.row(d, irq) : null;
   }
 
   async addressSpaces(bdf?: string): Promise<AddressSpace[]> {
@@ -271,6 +280,31 @@ export class SimBackend implements LabBackend {
       return { bdf: d.spec.bdf, index: v.irq.index, irq: v.irq.irq, address: hex(a), hits: i >= 0 && t.ok ? { ok: true, doorbell: i } : { ok: false, why: t.ok ? `0x${a.toString(16)} is not the vITS page in stage 1` : t.why } };
     });
     return { id: `s1:${d.spec.bdf}`, kind: 'ioas', label: `stage 1 of ${d.spec.bdf} (guest-owned; known only to the simulator)`, devices: [d.spec.bdf], allowed: [], reserved: [], mappings, doorbells, vectors, unavailable: null };
+  }
+
+  /** The simulated kernel's operations: VFIO/IOMMUFD ioctls and /proc/irq writes, logged like the real ones. */
+  kernelOps(): KernelOps {
+    return this.ops;
+  }
+
+  /**
+   * The device raises each of these vectors once now. The MSI write is translated and routed by
+   * the simulated IOMMU and controllers (kernel.ts deliver): counted on the CPU the hardware
+   * targets, signalling the vector's eventfd and completing a deferred move, or faulting in the
+   * IOMMU. A masked vector stays pending in the PBA (unless the device ignores the mask).
+   */
+  async fire(bdf: string, indices: number[]): Promise<Result<{ fired: number[] }>> {
+    const d = this.k.devs.get(bdf);
+    if (!d) return fail(errnoError('fire', 'ENODEV', 'Pick a device from the device list.', { message: `no device ${bdf} in scenario ${this.k.sc.name}` }));
+    const irqs: Irq[] = d.driver === 'vfio-pci' ? [...d.vecs.values()].map((v) => v.irq) : d.hostIrqs;
+    const picked: Irq[] = [];
+    for (const i of indices) {
+      const irq = irqs.find((x) => x.index === i);
+      if (!irq) return fail(errnoError('fire', 'ENOENT', 'Enable the vector first (VFIO_DEVICE_SET_IRQS with an eventfd).', { message: `${bdf} has no vector ${i} allocated` }));
+      picked.push(irq);
+    }
+    for (const irq of picked) this.k.deliver(irq, 1);
+    return ok({ fired: picked.map((i) => i.index) });
   }
 
   /** Advance the seeded traffic by `ms` of device time now (tests); the next sample's clock includes it. */

@@ -28,28 +28,34 @@ export async function captureSnapshot(lab: LabBackend, opts: CaptureOptions = {}
   const t0 = performance.now();
   say('sampling interrupts (1 of 2)', 0, 5);
   const s0 = await lab.sample();
-  say('reading lab, CPUs, IOMMUs, groups and devices', 1, 5);
-  const info = await lab.info();
-  const cpus = await lab.cpus();
-  const iommus = await lab.iommus();
-  const groups = await lab.groups();
-  const devices = await lab.devices();
-  say(`reading vectors of ${devices.length} device${devices.length === 1 ? '' : 's'}`, 2, 5);
-  const vectors: { bdf: string; result: Result<DeviceVectors> }[] = [];
-  for (const d of devices) {
-    try {
-      vectors.push({ bdf: d.bdf, result: { ok: true, value: await lab.vectors(d.bdf) } });
-    } catch (e) {
-      vectors.push({ bdf: d.bdf, result: { ok: false, error: toLabError(`vectors ${d.bdf}`, e) } });
+  // One batch: the backend may share one read of /proc/interrupts and of the PCI tree across
+  // every device's vectors and the address spaces (the samples stay outside it, read afresh).
+  const batch = lab.batch ? <T>(fn: () => Promise<T>) => lab.batch!(fn) : <T>(fn: () => Promise<T>) => fn();
+  const { info, cpus, iommus, groups, devices, vectors, addressSpaces } = await batch(async () => {
+    say('reading lab, CPUs, IOMMUs, groups and devices', 1, 5);
+    const info = await lab.info();
+    const cpus = await lab.cpus();
+    const iommus = await lab.iommus();
+    const groups = await lab.groups();
+    const devices = await lab.devices();
+    say(`reading vectors of ${devices.length} device${devices.length === 1 ? '' : 's'}`, 2, 5);
+    const vectors: { bdf: string; result: Result<DeviceVectors> }[] = [];
+    for (const d of devices) {
+      try {
+        vectors.push({ bdf: d.bdf, result: { ok: true, value: await lab.vectors(d.bdf) } });
+      } catch (e) {
+        vectors.push({ bdf: d.bdf, result: { ok: false, error: toLabError(`vectors ${d.bdf}`, e) } });
+      }
     }
-  }
-  say('reading address spaces and the kernel log', 3, 5);
-  let addressSpaces: SnapshotPayload['addressSpaces'];
-  try {
-    addressSpaces = { ok: true, value: await lab.addressSpaces() };
-  } catch (e) {
-    addressSpaces = { ok: false, error: toLabError('address spaces', e) };
-  }
+    say('reading address spaces and the kernel log', 3, 5);
+    let addressSpaces: SnapshotPayload['addressSpaces'];
+    try {
+      addressSpaces = { ok: true, value: await lab.addressSpaces() };
+    } catch (e) {
+      addressSpaces = { ok: false, error: toLabError('address spaces', e) };
+    }
+    return { info, cpus, iommus, groups, devices, vectors, addressSpaces };
+  });
   const kernelLog = lab.kernelLog(0);
   const wait = interval - (performance.now() - t0);
   say(`sampling interrupts (2 of 2)${wait > 0 ? ` after ${Math.round(wait)} ms` : ''}`, 4, 5);

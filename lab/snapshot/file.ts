@@ -41,7 +41,9 @@ export function encodeSnapshot(payload: SnapshotPayload, opts: { redacted?: Reda
     redacted: [...(opts.redacted ?? [])],
   };
   const plain = Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`, 'utf8'), body]);
-  return { bytes: zlib.gzipSync(plain, { level: 9 }), header };
+  // Level 6 (zlib's default): on a 512-CPU lab's 17 MB payload, 4× faster than level 9 for a file
+  // ~13 % larger (0.29 vs 0.26 MB: mostly-zero count arrays compress well at any level).
+  return { bytes: zlib.gzipSync(plain, { level: 6 }), header };
 }
 
 function refuse(file: string, message: string, hint: string, detail?: LabError['detail']): Result<never> {

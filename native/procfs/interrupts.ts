@@ -7,12 +7,19 @@
 // rows with fewer or no counters (`ERR:      0`, `FIQ:`), chip names that embed a BDF or start
 // with a digit, x86 `1-edge` and arm64 `1 Edge`.
 // Written for 512 CPUs × 2000 IRQs (~11 MB): one pass over bytes, no per-token regex or string,
-// and rows not asked for are skipped with a single indexOf.
+// rows not asked for are skipped with a single indexOf, and the counts of every row go into one
+// Float64Array per read (each row a view of it), so a full parse allocates a few objects per row
+// instead of a JS array of ncpu numbers (at this size GC dominated the parse: npm run bench).
+// Float64, not Uint32: the kernel prints per-CPU counts as %10u today, but a wider counter must
+// not wrap silently.
 import { parseError } from '../sysfs/root.js';
 
 export interface InterruptsRow {
-  /** Counts per online CPU, in header column order. */
-  counts: number[];
+  /**
+   * Counts per online CPU, in header column order: a view of the parse's shared store. Copy the
+   * rows you keep past the parse into number[] (Array.from) before they leave the lab core.
+   */
+  counts: Float64Array;
   /** Text after the counts: chip, hwirq, type, name and actions (only with `text: true`). */
   rest?: string;
 }
@@ -71,6 +78,12 @@ export function parseInterrupts(buf: Uint8Array, opts: ParseInterruptsOptions = 
 
   const irqs = new Map<number, InterruptsRow>();
   const summary = new Map<string, InterruptsRow>();
+  // Rows ≤ lines after the header; with `only`, at most only.size numbered rows are kept.
+  let cap = 0;
+  if (only !== undefined) cap = only.size + (wantSummary ? 64 : 0);
+  else for (let p = indexOfByte(buf, NL, headerEnd + 1); p >= 0; p = indexOfByte(buf, NL, p + 1)) cap++;
+  let store = new Float64Array((cap + 1) * ncpu);
+  let used = 0;
   let pos = headerEnd + 1;
   let line = 1;
   while (pos < len) {
@@ -97,7 +110,13 @@ export function parseInterrupts(buf: Uint8Array, opts: ParseInterruptsOptions = 
       if (only !== undefined && !only.has(irq)) { pos = end + 1; continue; }
     } else if (!wantSummary) { pos = end + 1; continue; }
 
-    const counts = new Array<number>(ncpu);
+    if ((used + 1) * ncpu > store.length) {
+      // Views already handed out keep the old buffer, which holds their counts.
+      const grown = new Float64Array(store.length * 2 + ncpu);
+      grown.set(store);
+      store = grown;
+    }
+    const base = used * ncpu;
     let n = 0;
     while (n < ncpu) {
       while (i < end && isBlank(buf[i]!)) i++;
@@ -107,23 +126,18 @@ export function parseInterrupts(buf: Uint8Array, opts: ParseInterruptsOptions = 
       let j = i, v = 0;
       while (j < end && buf[j]! >= D0 && buf[j]! <= D9) { v = v * 10 + buf[j]! - D0; j++; }
       if (j < end && !isBlank(buf[j]!)) break;
-      counts[n++] = v;
+      store[base + n++] = v;
       i = j;
     }
-    if (numeric) {
-      if (n < ncpu) {
-        throw parseError(kpath, real, line, `IRQ ${irq} has ${n} count${n === 1 ? '' : 's'} for ${ncpu} online CPUs${end === len ? ' (the file looks truncated)' : ''}`);
-      }
-      const row: InterruptsRow = { counts };
-      if (wantText) row.rest = decoder!.decode(buf.subarray(i, end)).trim();
-      irqs.set(irq, row);
-    } else {
-      // Summary rows may carry fewer counts (x86 ERR/MIS: one total) or none (FIQ:).
-      counts.length = n;
-      const row: InterruptsRow = { counts };
-      if (wantText) row.rest = decoder!.decode(buf.subarray(i, end)).trim();
-      summary.set(decoder!.decode(buf.subarray(labelStart, labelEnd)), row);
+    if (numeric && n < ncpu) {
+      throw parseError(kpath, real, line, `IRQ ${irq} has ${n} count${n === 1 ? '' : 's'} for ${ncpu} online CPUs${end === len ? ' (the file looks truncated)' : ''}`);
     }
+    used++;
+    // Summary rows may carry fewer counts (x86 ERR/MIS: one total) or none (FIQ:).
+    const row: InterruptsRow = { counts: store.subarray(base, base + n) };
+    if (wantText) row.rest = decoder!.decode(buf.subarray(i, end)).trim();
+    if (numeric) irqs.set(irq, row);
+    else summary.set(decoder!.decode(buf.subarray(labelStart, labelEnd)), row);
     pos = end + 1;
   }
   return { cpus, irqs, summary };

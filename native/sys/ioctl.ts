@@ -2,14 +2,18 @@
 // The only FFI call site for ioctl(2). Every call returns { ret, errno } and records one trace
 // record (name, fd, the arguments that matter, ret, errno, duration).
 //
+// Timing uses performance.now() (a double, no BigInt allocation) and only when a tracer listens:
+// the wrapper must stay close to a bare koffi call (npm run bench: ffi).
+//
 // SAFETY: for 'struct' arguments koffi encodes the object into memory it owns for the duration of
 // the call and decodes it back into the same object (koffi.inout). For 'buffer' arguments the
 // kernel reads and writes the JS Buffer in place; the caller must keep it referenced until the
 // call returns (it is, since the call is synchronous). Pointers stored *inside* a struct (e.g.
 // allowed_iovas, data_uptr) must point at koffi.alloc'ed or mmap'ed memory the caller frees.
+import { performance } from 'node:perf_hooks';
 import { errnoName } from '../../common/errno.js';
 import { type StructDef, koffiType, normalizeStruct } from '../uapi/layout.js';
-import { hrNowUs, libc } from './libc.js';
+import { libc } from './libc.js';
 import { type CallCtx, traceArgs } from './trace.js';
 
 export type IoctlArg =
@@ -44,7 +48,8 @@ export function ioctl(
   trace: Record<string, number | bigint | boolean | string | undefined> = {},
 ): IoctlResult {
   const c = libc();
-  const t0 = hrNowUs();
+  const tracer = ctx.tracer;
+  const t0 = tracer ? performance.now() : 0;
   let ret: number;
   switch (arg.kind) {
     case 'none':
@@ -64,9 +69,9 @@ export function ioctl(
       break;
   }
   const errno = ret < 0 ? c.errno() : 0;
-  const durationUs = hrNowUs() - t0;
+  const durationUs = tracer ? Math.round((performance.now() - t0) * 1000) : 0;
   if (arg.kind === 'struct') normalizeStruct(arg.def, arg.value);
-  ctx.tracer?.record({
+  tracer?.record({
     at: Date.now(),
     kind: 'ioctl',
     op: name,

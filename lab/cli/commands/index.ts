@@ -2,6 +2,7 @@
 // The doorbell CLI's commands. Each is one module under commands/ exporting a Command.
 import type { Command } from '../context.js';
 import { affinity } from './affinity.js';
+import { bringup } from './bringup.js';
 import { check } from './check.js';
 import { devices } from './devices.js';
 import { genSysroot } from './gen.js';
@@ -10,4 +11,4 @@ import { serve } from './serve.js';
 import { snapshot } from './snapshot.js';
 import { vectors } from './vectors.js';
 
-export const COMMANDS: Command[] = [serve, devices, vectors, snapshot, report, genSysroot, affinity, check];
+export const COMMANDS: Command[] = [serve, devices, vectors, snapshot, report, genSysroot, affinity, check, bringup];

@@ -2,7 +2,7 @@
 import { defineStore, acceptHMRUpdate } from 'pinia';
 import { ref, watch } from 'vue';
 
-export type ViewName = 'overview' | 'device' | 'log';
+export type ViewName = 'overview' | 'device' | 'log' | 'bringup';
 export type Theme = 'dark' | 'light';
 
 function stored(key: string): string | null {
@@ -31,12 +31,12 @@ export const useUiStore = defineStore('ui', () => {
   }
 
   function fromHash(hash: string) {
-    const m = /^#\/(overview|device|log)(?:\/([0-9a-f:.]+))?$/.exec(hash);
+    const m = /^#\/(overview|device|log|bringup)(?:\/([0-9a-f:.]+))?$/.exec(hash);
     if (m) open(m[1] as ViewName, m[2] ?? bdf.value);
   }
 
   function toHash(): string {
-    return `#/${view.value}${view.value === 'device' && bdf.value ? `/${bdf.value}` : ''}`;
+    return `#/${view.value}${(view.value === 'device' || view.value === 'bringup') && bdf.value ? `/${bdf.value}` : ''}`;
   }
 
   function toggleTheme() { theme.value = theme.value === 'dark' ? 'light' : 'dark'; }

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { formatCpuList } from '../../../common/cpulist.js';
 import { LabFailure } from '../../../common/errors.js';
 import { hex } from '../../../common/model/hex.js';
+import type { DeviceVectors } from '../../../common/model/index.js';
 import { LinuxLab, openLinuxLab } from '../../../lab/linux/index.js';
 import { CONSOLE, E1000E, NOIOMMU, copyTree, expected } from '../../fixtures/sysroots/paths.js';
 
@@ -119,7 +120,7 @@ describe('lab/linux on captured trees', () => {
     await expect(openLinuxLab({ root: '/nonexistent-doorbell-root', reason: 't' })).rejects.toBeInstanceOf(LabFailure);
   });
 
-  it('a truncated /proc/interrupts: sample fails naming file and line; vectors fall back to per_cpu_count and say why', async () => {
+  it('a truncated /proc/interrupts: sample fails naming file and line; vectors read per_cpu_count and need it only where that is missing', async () => {
     const dir = copyTree(E1000E);
     tmp.push(dir);
     const f = path.join(dir, 'proc/interrupts');
@@ -128,11 +129,78 @@ describe('lab/linux on captured trees', () => {
     const line = text.slice(0, text.indexOf('  27:')).split('\n').length;
     const l = lab(dir);
     await expect(l.sample()).rejects.toSatisfy((e: unknown) => e instanceof LabFailure && e.error.message.startsWith(`/proc/interrupts:${line}: IRQ 27 has 0 counts for 2 online CPUs`) && e.error.detail?.line === line);
+    // Counts come from /sys/kernel/irq/N/per_cpu_count, read with the IRQ's other sysfs files.
     const dv = await l.vectors('0000:00:02.0');
-    // Counts fall back to /sys/kernel/irq/N/per_cpu_count.
     expect(dv.vectors[0]!.counts).toMatchObject({ ok: true, value: [2, 0], from: { source: 'sysfs', path: '/sys/kernel/irq/25/per_cpu_count' } });
     expect(dv.vectors[0]!.cachedMessage.ok).toBe(true);
-    expect(dv.notes.join('\n')).toContain(`counts unavailable: /proc/interrupts:${line}:`);
+    expect(dv.notes.join('\n')).not.toContain('counts unavailable');
+    // Without per_cpu_count, /proc/interrupts is read, and its failure is said once.
+    fs.rmSync(path.join(dir, 'sys/kernel/irq/27/per_cpu_count'));
+    const dv2 = await l.vectors('0000:00:02.0');
+    expect(dv2.vectors.find((v) => v.irq === 27)!.counts).toMatchObject({ ok: false, why: expect.stringContaining(`/proc/interrupts:${line}: IRQ 27`) as unknown });
+    expect(dv2.notes.filter((n) => n.startsWith(`counts unavailable: /proc/interrupts:${line}:`))).toHaveLength(1);
+    expect(dv2.vectors.find((v) => v.irq === 26)!.counts).toMatchObject({ ok: true, from: { path: '/sys/kernel/irq/26/per_cpu_count' } });
+  });
+
+  it('counts from per_cpu_count equal /proc/interrupts, which answers for an IRQ without it (online CPUs only)', async () => {
+    const dir = copyTree(E1000E);
+    tmp.push(dir);
+    const exp = expected(E1000E);
+    fs.rmSync(path.join(dir, 'sys/kernel/irq/26/per_cpu_count'));
+    const dv = await lab(dir).vectors('0000:00:02.0');
+    for (const e of exp.vectors) {
+      const v = dv.vectors.find((x) => x.irq === e.irq)!;
+      expect(v.counts.ok && v.counts.value).toEqual(e.per_cpu_counts);
+      expect(v.counts.ok && v.counts.from.path).toBe(e.irq === 26 ? '/proc/interrupts' : `/sys/kernel/irq/${e.irq}/per_cpu_count`);
+    }
+    // A CPU that is not online reads 0, as /proc/interrupts (which has no column for it) would show.
+    fs.writeFileSync(path.join(dir, 'sys/devices/system/cpu/online'), '0\n');
+    const one = await lab(dir).vectors('0000:00:02.0');
+    for (const v of one.vectors) if (v.irq !== 26) expect(v.counts.ok && v.counts.value).toEqual([exp.vectors.find((e) => e.irq === v.irq)!.per_cpu_counts[0]]);
+  });
+
+  it('vector(bdf, index) is the row vectors(bdf) holds; null for no such vector; ENODEV for no such device', async () => {
+    const noAt = (x: unknown) => JSON.parse(JSON.stringify(x), (k, v: unknown) => (k === 'at' ? 0 : v)) as unknown;
+    for (const [tree, bdf] of [[E1000E, '0000:00:02.0'], [CONSOLE, '0000:00:02.0'], [NOIOMMU, '0000:00:03.0']] as const) {
+      const l = lab(tree);
+      const dv = await l.vectors(bdf);
+      expect(dv.vectors.length).toBeGreaterThan(0);
+      for (const v of dv.vectors) expect(noAt(await l.vector(bdf, v.index))).toEqual(noAt(v));
+      expect(await l.vector(bdf, 4095)).toBeNull();
+    }
+    await expect(lab(E1000E).vector('0000:09:00.0', 0)).rejects.toSatisfy((e: unknown) => e instanceof LabFailure && e.error.errnoName === 'ENODEV');
+  });
+
+  it('batch: one PCI tree read and one /proc/interrupts parse for every read inside; reads outside stay fresh', async () => {
+    const dir = copyTree(E1000E);
+    tmp.push(dir);
+    for (const irq of [25, 26, 27, 28, 29]) fs.rmSync(path.join(dir, `sys/kernel/irq/${irq}/per_cpu_count`), { force: true });
+    const l = lab(dir);
+    const noAt = (x: unknown) => JSON.parse(JSON.stringify(x), (k, v: unknown) => (k === 'at' ? 0 : v)) as unknown;
+    const plain = { vectors: await l.vectors('0000:00:02.0'), spaces: await l.addressSpaces(), devices: await l.devices(), groups: await l.groups() };
+    const reads = { interrupts: 0, pciList: 0 };
+    const bytes = l.root.bytes.bind(l.root), list = l.root.list.bind(l.root);
+    l.root.bytes = (k: string) => { if (k === '/proc/interrupts') reads.interrupts++; return bytes(k); };
+    l.root.list = (k: string) => { if (k === '/sys/bus/pci/devices') reads.pciList++; return list(k); };
+    const batched = await l.batch(async () => ({
+      vectors: await l.vectors('0000:00:02.0'), spaces: await l.addressSpaces(), devices: await l.devices(), groups: await l.groups(),
+    }));
+    expect(reads).toEqual({ interrupts: 1, pciList: 1 });
+    expect(noAt(batched)).toEqual(noAt(plain));
+
+    // A read outside the batch, while it is open, parses /proc/interrupts afresh.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    const counts26 = (dv: DeviceVectors) => { const c = dv.vectors.find((v) => v.irq === 26)!.counts; return c.ok ? c.value : null; };
+    const inside = l.batch(async () => { const a = await l.vectors('0000:00:02.0'); await gate; return [a, await l.vectors('0000:00:02.0')] as const; });
+    const f = path.join(dir, 'proc/interrupts');
+    fs.writeFileSync(f, fs.readFileSync(f, 'latin1').replace(/^( +26: +)0( +)3 /m, '$15$23 '));
+    const outside = await l.vectors('0000:00:02.0');
+    release();
+    const [a, b] = await inside;
+    expect(counts26(a)).toEqual([0, 3]);
+    expect(counts26(b)).toEqual([0, 3]);
+    expect(counts26(outside)).toEqual([5, 3]);
   });
 
   it('a malformed debugfs file names the file and line', async () => {

@@ -30,7 +30,7 @@ describe('native/procfs/interrupts', () => {
 
   it('reads the e1000e vfio rows (x86 `N-edge`)', () => {
     const p = parseInterrupts(fs.readFileSync(path.join(E1000E, 'proc/interrupts')), { text: true });
-    expect(p.irqs.get(26)?.counts).toEqual([0, 3]);
+    expect(Array.from(p.irqs.get(26)!.counts)).toEqual([0, 3]);
     expect(splitRowText(p.irqs.get(26)!.rest!)).toEqual({ chip: 'IR-PCI-MSIX-0000:00:02.0', hwirq: 1, type: 'edge', actions: ['vfio-msix[1](0000:00:02.0)'] });
   });
 
@@ -49,21 +49,33 @@ describe('native/procfs/interrupts', () => {
     ].join('\n');
     const p = parseInterrupts(enc(text), { text: true, summary: true });
     expect(p.cpus).toEqual([0, 2]);
-    expect(p.irqs.get(61)?.counts).toEqual([0, 12]);
+    expect(Array.from(p.irqs.get(61)!.counts)).toEqual([0, 12]);
     expect(splitRowText(p.irqs.get(61)!.rest!)).toMatchObject({ chip: 'ITS-PCI-MSIX-0000:01:00.0', hwirq: 1, type: 'Edge', actions: ['vfio-msix[1](0000:01:00.0)'] });
     // A chip name starting with a digit is not a count.
-    expect(p.irqs.get(70)?.counts).toEqual([5, 6]);
+    expect(Array.from(p.irqs.get(70)!.counts)).toEqual([5, 6]);
     expect(splitRowText(p.irqs.get(70)!.rest!).actions).toEqual(['a', 'b']);
-    expect(p.summary.get('IPI0')?.counts).toEqual([2768808080, 2844]);
-    expect(p.summary.get('FIQ')?.counts).toEqual([]);
-    expect(p.summary.get('ERR')?.counts).toEqual([0]);
+    expect(Array.from(p.summary.get('IPI0')!.counts)).toEqual([2768808080, 2844]);
+    expect(p.summary.get('FIQ')?.counts).toHaveLength(0);
+    expect(Array.from(p.summary.get('ERR')!.counts)).toEqual([0]);
   });
 
   it('parses only the IRQs asked for', () => {
     const p = parseInterrupts(fs.readFileSync(path.join(CONSOLE, 'proc/interrupts')), { only: new Set([27, 30, 999]) });
     expect([...p.irqs.keys()].sort((a, b) => a - b)).toEqual([27, 30]);
-    expect(p.irqs.get(27)?.counts).toEqual([0, 1]);
+    expect(Array.from(p.irqs.get(27)!.counts)).toEqual([0, 1]);
     expect(p.summary.size).toBe(0);
+  });
+
+  it('keeps every row\'s counts in one store, intact when the store grows past its first guess', () => {
+    // `only` sizes the store for one row; 100 summary rows make it grow while views are held.
+    const lines = ['      CPU0       CPU1', '  7:  70  71  chip  1-edge  seven'];
+    for (let k = 0; k < 100; k++) lines.push(`S${k}:  ${k}  ${k + 4294967295}   summary ${k}`);
+    const p = parseInterrupts(enc(lines.join('\n') + '\n'), { only: new Set([7]), summary: true });
+    expect(p.irqs.get(7)!.counts).toBeInstanceOf(Float64Array);
+    expect(Array.from(p.irqs.get(7)!.counts)).toEqual([70, 71]);
+    expect(p.summary.size).toBe(100);
+    // Counts past 2^32 − 1 are not wrapped.
+    for (let k = 0; k < 100; k++) expect(Array.from(p.summary.get(`S${k}`)!.counts)).toEqual([k, k + 4294967295]);
   });
 
   it('names the file and line of a truncated row', () => {

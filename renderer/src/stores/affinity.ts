@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: MIT
+import { defineStore, acceptHMRUpdate } from 'pinia';
+import { ref, shallowRef } from 'vue';
+import type { LabError } from '../../../common/errors.js';
+import type { CpuInfo } from '../../../common/model/index.js';
+import { formatCpuList, parseCpuList } from '../../../common/cpulist.js';
+import type { EditResult, JournalEntry, RecoveryItem, RestoreOutcome } from '../../../common/verdict.js';
+import { lab } from '../api/lab.js';
+
+export type CpuCheck = { ok: true; cpus: number[]; list: string; warning: string | null } | { ok: false; message: string };
+
+/**
+ * Check a CPU list against this lab before anything is sent: kernel list syntax (the plain
+ * `a-b,c` form /proc/irq/N/smp_affinity_list accepts), every CPU possible on this lab. A list with
+ * no online CPU is allowed through with a warning — the kernel refuses it with EINVAL, which is
+ * worth seeing — but a CPU that does not exist never reaches the kernel.
+ */
+export function checkCpuList(text: string, info: CpuInfo | null): CpuCheck {
+  const possible = info?.possible ?? [];
+  const max = possible.length ? Math.max(...possible) : undefined;
+  const p = parseCpuList(text, max === undefined ? {} : { maxCpu: max });
+  if (!p.ok) return { ok: false, message: `${p.message}${max !== undefined ? ` — this lab has CPUs ${formatCpuList(possible)}` : ''}` };
+  if (info) {
+    const set = new Set(possible);
+    const missing = p.cpus.filter((c) => !set.has(c));
+    if (missing.length) return { ok: false, message: `CPU ${formatCpuList(missing)} is not a possible CPU of this lab (${formatCpuList(possible)})` };
+  }
+  let warning: string | null = null;
+  if (info) {
+    const online = new Set(info.online);
+    const isolated = new Set(info.isolated);
+    const off = p.cpus.filter((c) => !online.has(c));
+    if (off.length === p.cpus.length) warning = 'none of these CPUs is online: the kernel will refuse the write (EINVAL)';
+    else if (off.length) warning = `CPU ${formatCpuList(off)} offline: the kernel uses only the online ones`;
+    const iso = p.cpus.filter((c) => isolated.has(c));
+    if (iso.length && !warning) warning = `CPU ${formatCpuList(iso)} isolated (isolcpus): interrupts there disturb the isolated workload`;
+  }
+  return { ok: true, cpus: p.cpus, list: formatCpuList(p.cpus), warning };
+}
+
+export type EditKind = 'vector' | 'spread' | 'pin' | 'undo' | 'restore';
+
+/** One action's outcome, as the verdict cards show it. */
+export interface EditRecord {
+  seq: number;
+  kind: EditKind;
+  bdf: string | null;
+  at: number;
+  /** What the user asked, in words. */
+  asked: string;
+  results: EditResult[];
+  /** Undo / restore outcomes that did not write (nothing to do, changed elsewhere, gone). */
+  notes: string[];
+  error: LabError | null;
+}
+
+/** Affinity edits, undo, the journal, and the post-crash restore offer. */
+export const useAffinityStore = defineStore('affinity', () => {
+  const busy = ref(false);
+  const records = shallowRef<EditRecord[]>([]);
+  const journalFile = ref<string | null>(null);
+  const entries = shallowRef<JournalEntry[]>([]);
+  const outstanding = shallowRef<RecoveryItem[]>([]);
+  const journalError = shallowRef<LabError | null>(null);
+  /** The restore offer shown at start (outstanding changes found by getJournal), until acted on. */
+  const offer = shallowRef<RecoveryItem[]>([]);
+  const offerDismissed = ref(false);
+  const offerResult = shallowRef<RestoreOutcome[] | null>(null);
+  let seq = 0;
+
+  async function loadJournal(): Promise<void> {
+    const r = await lab().call('getJournal', { limit: 200 });
+    if (!r.ok) { journalError.value = r.error; return; }
+    journalError.value = null;
+    journalFile.value = r.value.file;
+    entries.value = r.value.entries;
+    outstanding.value = r.value.outstanding;
+  }
+
+  /** At start: anything outstanding from an earlier run (a crash, a closed window) is offered for restore. */
+  async function checkOffer(): Promise<void> {
+    await loadJournal();
+    if (!journalError.value && !offerDismissed.value) offer.value = outstanding.value;
+  }
+
+  function push(rec: Omit<EditRecord, 'seq' | 'at'>): EditRecord {
+    const full = { ...rec, seq: ++seq, at: Date.now() };
+    records.value = [full, ...records.value].slice(0, 50);
+    return full;
+  }
+
+  async function run<T>(fn: () => Promise<{ ok: true; value: T } | { ok: false; error: LabError }>, make: (v: T) => Omit<EditRecord, 'seq' | 'at' | 'error'>, fallback: Omit<EditRecord, 'seq' | 'at' | 'error' | 'results' | 'notes'>): Promise<EditRecord> {
+    busy.value = true;
+    try {
+      const r = await fn();
+      const rec = r.ok ? push({ ...make(r.value), error: null }) : push({ ...fallback, results: [], notes: [], error: r.error });
+      await loadJournal();
+      return rec;
+    } finally { busy.value = false; }
+  }
+
+  function noteOf(o: RestoreOutcome): string[] {
+    return o.result ? [] : [`${o.bdf} vector ${o.index} (IRQ ${o.irq}): ${o.why}`];
+  }
+
+  function setVector(bdf: string, index: number, cpus: string): Promise<EditRecord> {
+    const asked = `vector ${index} → CPU ${cpus}`;
+    return run(() => lab().call('setAffinity', { bdf, index, cpus }), (v) => ({ kind: 'vector', bdf, asked, results: [v], notes: [] }), { kind: 'vector', bdf, asked });
+  }
+
+  function setDevice(bdf: string, cpus: string, mode: 'spread' | 'pin'): Promise<EditRecord> {
+    const asked = mode === 'spread' ? `spread every vector over CPU ${cpus}` : `pin every vector to CPU ${cpus}`;
+    return run(() => lab().call('spreadAffinity', { bdf, cpus, mode }), (v) => ({ kind: mode, bdf, asked, results: v, notes: v.length ? [] : ['no vector of this device has an IRQ: nothing to move'] }), { kind: mode, bdf, asked });
+  }
+
+  function undo(sel: { bdf?: string; index?: number; changeId?: string }): Promise<EditRecord> {
+    const asked = sel.index !== undefined ? `undo the last change of vector ${sel.index}` : sel.bdf ? 'undo the last change of this device' : 'undo the last change';
+    return run(() => lab().call('undoAffinity', sel), (v) => ({
+      kind: 'undo', bdf: sel.bdf ?? v?.bdf ?? null, asked,
+      results: v?.result ? [v.result] : [], notes: v ? noteOf(v) : ['nothing to undo: no outstanding change Doorbell made here'],
+    }), { kind: 'undo', bdf: sel.bdf ?? null, asked });
+  }
+
+  async function restoreAll(): Promise<EditRecord> {
+    const rec = await run(() => lab().call('restoreAll', {}), (v) => ({
+      kind: 'restore', bdf: null, asked: 'restore every outstanding change',
+      results: v.flatMap((o) => (o.result ? [o.result] : [])), notes: v.length ? v.flatMap(noteOf) : ['nothing to restore'],
+    }), { kind: 'restore', bdf: null, asked: 'restore every outstanding change' });
+    return rec;
+  }
+
+  async function acceptOffer(): Promise<void> {
+    busy.value = true;
+    try {
+      const r = await lab().call('restoreAll', {});
+      if (r.ok) { offerResult.value = r.value; offer.value = []; push({ kind: 'restore', bdf: null, asked: 'restore the changes left by an earlier run', results: r.value.flatMap((o) => (o.result ? [o.result] : [])), notes: r.value.flatMap(noteOf), error: null }); }
+      else journalError.value = r.error;
+      await loadJournal();
+    } finally { busy.value = false; }
+  }
+
+  function dismissOffer(): void { offerDismissed.value = true; offer.value = []; }
+
+  /** Records that concern one device (or every record for null). */
+  function recordsFor(bdf: string | null): EditRecord[] {
+    return bdf === null ? records.value : records.value.filter((r) => r.bdf === bdf || r.bdf === null);
+  }
+
+  return {
+    busy, records, journalFile, entries, outstanding, journalError, offer, offerDismissed, offerResult,
+    loadJournal, checkOffer, setVector, setDevice, undo, restoreAll, acceptOffer, dismissOffer, recordsFor,
+  };
+});
+
+if (import.meta.hot) import.meta.hot.accept(acceptHMRUpdate(useAffinityStore, import.meta.hot));

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: MIT
+import { afterEach, describe, expect, it } from 'vitest';
+import { mount } from '@vue/test-utils';
+import { formatCpuList } from '../../common/cpulist.js';
+import { judgeMove, type EditResult, type MoveObservation } from '../../common/verdict.js';
+import { ERRNO } from '../../common/errno.js';
+import { checkCpuList, useAffinityStore } from '../../renderer/src/stores/affinity.js';
+import { useLabStore } from '../../renderer/src/stores/lab.js';
+import { useDeviceStore } from '../../renderer/src/stores/device.js';
+import CpuPicker from '../../renderer/src/components/CpuPicker.vue';
+import AffinityEditor from '../../renderer/src/components/AffinityEditor.vue';
+import VerdictCard from '../../renderer/src/components/VerdictCard.vue';
+import RestoreOffer from '../../renderer/src/components/RestoreOffer.vue';
+import { AffinityJournal } from '../../lab/affinity/journal.js';
+import { linuxTree, settle, sim, SCALE_SCENARIO, VTD_TREE } from './helpers.js';
+import { installEdit, type EditLab } from './edit-helpers.js';
+
+let lab: EditLab | null = null;
+afterEach(async () => { await lab?.close(); lab = null; });
+
+/** The first device with an allocated vector, and that vector. */
+async function firstVector(l: EditLab) {
+  for (const d of await l.backend.devices()) {
+    const v = (await l.backend.vectors(d.bdf)).vectors.find((x) => x.irq !== null && x.affinity.ok);
+    if (v) return { bdf: d.bdf, v };
+  }
+  throw new Error('the scenario has no allocated vector');
+}
+
+describe('CPU list validation (before anything is sent)', () => {
+  it('rejects malformed and out-of-range lists against the lab\'s possible CPUs, accepts kernel list syntax', async () => {
+    lab = installEdit(sim('x86-noir'));
+    const cpus = await lab.backend.cpus();
+    const max = Math.max(...cpus.possible);
+    for (const bad of ['', '0-', 'a', '1,,2', '3-1', '0:2', '-1']) {
+      const r = checkCpuList(bad, cpus);
+      expect(r.ok, bad).toBe(false);
+    }
+    const past = checkCpuList(`0,${max + 1}`, cpus);
+    expect(past.ok).toBe(false);
+    if (!past.ok) expect(past.message).toContain(`CPU ${max + 1}`);
+    const good = checkCpuList(`${max},0-${Math.min(1, max)}`, cpus);
+    expect(good).toMatchObject({ ok: true, list: formatCpuList([max, 0, Math.min(1, max)]) });
+  });
+
+  it('shows the error inline and sends nothing; a valid list is sent and its verdict shown', async () => {
+    lab = installEdit(sim('x86-noir'));
+    const { bdf, v } = await firstVector(lab);
+    await useLabStore().load();
+    await useDeviceStore().open(bdf);
+    const w = mount(AffinityEditor, { props: { bdf, index: v.index } });
+    await settle();
+    const cpus = await lab.backend.cpus();
+    const max = Math.max(...cpus.possible);
+    await w.find('[data-testid="cpu-list"]').setValue(`0-${max + 1}`);
+    expect(w.find('[data-testid="cpu-error"]').text()).toContain(`CPU ${max + 1} is past the last CPU`);
+    expect(w.find('[data-testid="affinity-apply"]').attributes('disabled')).toBeDefined();
+    await w.find('form').trigger('submit');
+    await settle();
+    expect(lab.calls).not.toContain('setAffinity');
+
+    await w.find('[data-testid="cpu-list"]').setValue('0');
+    expect(w.find('[data-testid="cpu-error"]').exists()).toBe(false);
+    await w.find('form').trigger('submit');
+    await settle(); await settle();
+    expect(lab.calls).toContain('setAffinity');
+    const rec = useAffinityStore().records[0]!;
+    expect(rec.error).toBeNull();
+    const r = rec.results[0]!;
+    const card = w.find('[data-testid="verdict"]');
+    expect(card.attributes('data-kind')).toBe(r.verdict.kind);
+    expect(card.find('[data-testid="verdict-headline"]').text()).toBe(r.verdict.headline);
+    if (r.verdict.errno) expect(card.find('[data-testid="verdict-errno"]').text()).toContain(r.verdict.errno);
+  });
+
+  it('groups 512 CPUs by NUMA node: node checkboxes select whole nodes, CPUs drawn only when expanded', async () => {
+    lab = installEdit(sim(SCALE_SCENARIO));
+    const cpus = await lab.backend.cpus();
+    expect(cpus.possible.length).toBeGreaterThanOrEqual(512);
+    const w = mount(CpuPicker, { props: { cpus, modelValue: '', 'onUpdate:modelValue': (x: string) => w.setProps({ modelValue: x }) } });
+    expect(w.findAll('.nodes > li')).toHaveLength(cpus.nodes.length);
+    expect(w.findAll('button.cpu')).toHaveLength(0);
+    const n1 = cpus.nodes[1]!;
+    await w.find(`[data-testid="node-${n1.id}"]`).trigger('change');
+    expect(w.props('modelValue')).toBe(formatCpuList(n1.cpus));
+    await w.find(`li[data-node="${n1.id}"] .linkish`).trigger('click');
+    expect(w.findAll('button.cpu')).toHaveLength(n1.cpus.length);
+    await w.findAll('button.cpu')[0]!.trigger('click');
+    expect(w.props('modelValue')).toBe(formatCpuList(n1.cpus.slice(1)));
+  });
+});
+
+describe('verdict card', () => {
+  const side = { affinity: [0], effective: [0], message: { address: '0xfee00000', data: 0x41 }, cached: { address: '0xfee00000', data: 0x41 }, decoded: null };
+  const base: MoveObservation = {
+    controller: 'gic-its', irq: 40, requested: [2], write: { ok: true }, before: side,
+    after: { ...side, affinity: [2], effective: [2], pending: false }, fire: { kind: 'unavailable', why: 'test' },
+  };
+  const cases: [string, MoveObservation][] = [
+    ['verified', { ...base, fire: { kind: 'fired', delta: [0, 0, 3] } }],
+    ['pending', { ...base, after: { ...base.after, effective: [0], pending: true } }],
+    ['refused', { ...base, write: { ok: false, errno: 'EPERM' } }],
+    ['wrong', { ...base, after: { ...base.after, message: { address: '0x8000000', data: 0x41 } } }],
+    ['unconfirmed', base],
+  ];
+  it.each(cases)('renders %s in plain words with before/after and warnings', (kind, o) => {
+    const verdict = judgeMove(o);
+    expect(verdict.kind).toBe(kind);
+    const r: EditResult = {
+      changeId: 'c1', bdf: '0000:01:00.0', index: 3, irq: o.irq, requested: o.requested.join(','),
+      before: { affinity: '0', effective: '0' },
+      after: { affinity: o.write.ok ? '2' : '0', effective: formatCpuList(o.after.effective ?? []), pending: o.after.pending }, verdict,
+      warnings: ['irqbalance is running (pid 7) and rebalances IRQs periodically: it may undo this change'],
+    };
+    const w = mount(VerdictCard, { props: { r } });
+    expect(w.attributes('data-kind')).toBe(kind);
+    expect(w.find('[data-testid="verdict-headline"]').text()).toBe(verdict.headline);
+    expect(w.text()).toContain(verdict.explanation);
+    expect(w.text()).toContain(verdict.hint);
+    expect(w.find('.beforeafter').text()).toContain(r.after.effective!);
+    for (const e of verdict.evidence) expect(w.find('.evidence').text()).toContain(e);
+    expect(w.find('[data-testid="verdict-warning"]').text()).toContain('irqbalance');
+    if (kind === 'refused') expect(w.find('[data-testid="verdict-errno"]').text()).toBe(`EPERM (${ERRNO.EPERM})`);
+    else expect(w.find('[data-testid="verdict-errno"]').exists()).toBe(false);
+    if (kind === 'pending') expect(w.find('.beforeafter').text()).toContain('move pending');
+  });
+});
+
+describe('read-only labs', () => {
+  it('a captured tree says why editing is unavailable and disables it', async () => {
+    lab = installEdit(await linuxTree(VTD_TREE));
+    const info = await lab.backend.info();
+    expect(info.writable.ok).toBe(false);
+    const { bdf, v } = await firstVector(lab);
+    await useLabStore().load();
+    await useDeviceStore().open(bdf);
+    const w = mount(AffinityEditor, { props: { bdf, index: v.index } });
+    await settle();
+    expect(w.find('[data-testid="readonly-why"]').text()).toContain(info.writable.why);
+    expect(w.find('[data-testid="affinity-apply"]').attributes('disabled')).toBeDefined();
+    expect(w.find('[data-testid="cpu-list"]').attributes('disabled')).toBeDefined();
+  });
+});
+
+describe('restore offer', () => {
+  it('lists what an earlier run left outstanding, with the action and why; Restore all settles it, Dismiss hides it', async () => {
+    lab = installEdit(sim('x86-noir'));
+    const { bdf, v } = await firstVector(lab);
+    const info = await lab.backend.info();
+    // An earlier Doorbell died between writing its intent and its result.
+    const j = new AffinityJournal(lab.stateDir);
+    j.intent({ lab: info.spec, bootId: 'an-earlier-boot', bdf, index: v.index, irq: v.irq!, old: '0', new: '1', why: 'set' });
+    const store = useAffinityStore();
+    await store.checkOffer();
+    const expected = (await lab.session.api.getJournal({})) as { ok: true; value: { outstanding: { action: string; why: string }[] } };
+    expect(expected.value.outstanding.length).toBeGreaterThan(0);
+    const w = mount(RestoreOffer);
+    const rows = w.findAll('[data-testid="restore-offer"] tbody tr');
+    expect(rows).toHaveLength(expected.value.outstanding.length);
+    expect(rows[0]!.attributes('data-action')).toBe(expected.value.outstanding[0]!.action);
+    expect(rows[0]!.text()).toContain(expected.value.outstanding[0]!.why);
+    expect(rows[0]!.text()).toContain('interrupted edit');
+    await w.find('[data-testid="restore-all"]').trigger('click');
+    await settle(); await settle();
+    expect(w.find('[data-testid="restore-offer"]').exists()).toBe(false);
+    expect(w.find('[data-testid="restore-done"]').exists()).toBe(true);
+    await store.loadJournal();
+    expect(store.outstanding).toHaveLength(0);
+
+    // A second interrupted edit, dismissed: the offer goes, the journal keeps it.
+    j.intent({ lab: info.spec, bootId: 'an-earlier-boot', bdf, index: v.index, irq: v.irq!, old: '0', new: '2', why: 'set' });
+    store.offerDismissed = false;
+    await store.checkOffer();
+    await settle();
+    expect(w.find('[data-testid="restore-offer"]').exists()).toBe(true);
+    await w.find('[data-testid="restore-dismiss"]').trigger('click');
+    expect(w.find('[data-testid="restore-offer"]').exists()).toBe(false);
+    expect(store.outstanding.length).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: MIT
+import { afterEach, describe, expect, it } from 'vitest';
+import { mount } from '@vue/test-utils';
+import type { CheckReport } from '../../common/checks/types.js';
+import { useChecksStore } from '../../renderer/src/stores/checks.js';
+import FindingsPanel from '../../renderer/src/components/FindingsPanel.vue';
+import { settle, sim } from './helpers.js';
+import { installEdit, type EditLab } from './edit-helpers.js';
+
+let lab: EditLab | null = null;
+afterEach(async () => { await lab?.close(); lab = null; });
+
+async function coreReport(l: EditLab): Promise<CheckReport> {
+  const r = await l.session.api.runChecks({});
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value;
+}
+
+describe('findings panel', () => {
+  it('an injected bug: every finding listed errors first, with explanation and fix; rules that cannot run say why', async () => {
+    lab = installEdit(sim('arm64-its-smmuv3', { bug: 'unmapped-doorbell' }));
+    const expected = await coreReport(lab);
+    expect(expected.findings.length).toBeGreaterThan(0);
+    await useChecksStore().run();
+    const w = mount(FindingsPanel);
+    await settle();
+    const items = w.findAll('li.finding');
+    expect(items).toHaveLength(expected.findings.length);
+    const order = ['error', 'warning', 'info'];
+    const sev = items.map((x) => x.attributes('data-severity')!);
+    expect([...sev].sort((a, b) => order.indexOf(a) - order.indexOf(b))).toEqual(sev);
+    for (const f of expected.findings) {
+      const li = items.find((x) => x.attributes('data-rule') === f.rule && x.text().includes(f.message));
+      expect(li, f.rule).toBeDefined();
+      expect(li!.text()).toContain(f.explanation);
+      expect(li!.text()).toContain(f.hint);
+    }
+    expect(w.attributes('data-errors')).toBe(String(expected.findings.filter((f) => f.severity === 'error').length));
+    const ne = expected.rules.filter((r) => r.state === 'not-evaluable');
+    expect(w.findAll('[data-testid="not-evaluable"] li')).toHaveLength(ne.length);
+    for (const r of ne) expect(w.find(`[data-testid="not-evaluable"] li[data-rule="${r.rule}"]`).text()).toContain(r.why!);
+  });
+
+  it('per device: only that device\'s findings; a clean lab says so; Re-check runs the engine again', async () => {
+    lab = installEdit(sim('arm64-its-smmuv3', { bug: 'unmapped-doorbell' }));
+    const expected = await coreReport(lab);
+    const bdf = expected.findings.find((f) => f.subject.bdf)!.subject.bdf!;
+    await useChecksStore().run();
+    const w = mount(FindingsPanel, { props: { bdf } });
+    await settle();
+    expect(w.findAll('li.finding')).toHaveLength(expected.findings.filter((f) => f.subject.bdf === bdf).length);
+    const before = lab.calls.filter((c) => c === 'runChecks').length;
+    await w.find('[data-testid="findings-refresh"]').trigger('click');
+    await settle();
+    expect(lab.calls.filter((c) => c === 'runChecks').length).toBe(before + 1);
+
+    await lab.close();
+    lab = installEdit(sim('x86-noir'));
+    const clean = await coreReport(lab);
+    await useChecksStore().run();
+    const w2 = mount(FindingsPanel);
+    await settle();
+    expect(w2.findAll('li.finding')).toHaveLength(clean.findings.length);
+    if (clean.findings.length === 0) expect(w2.find('[data-testid="no-findings"]').exists()).toBe(true);
+  });
+});
