@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { collectReport, writeBundle } from './report/bundle.js';
+import { findingsForSnapshot, journalForSnapshot } from './report/session-slots.js';
 import { fail, LabFailure, ok, toLabError, type Result } from '../common/errors.js';
 import type { LabApi, LabEvent, LabMethod, LabReplies, LabRequest, ReportReply } from '../common/ipc/contract.js';
 import { validateRequest } from '../common/ipc/validate.js';
@@ -100,7 +101,13 @@ export class LabSession {
       pngInfo = { source: 'page-rasteriser', ...pngSize(png) };
     }
     progress(1, 'reading the lab (snapshot)');
+    // The session's own records go into the report too: current findings and the affinity journal.
+    const checks = await checkLab(this.backend, {}).catch(() => null);
+    const spec = (await this.backend.info()).spec;
+    const journal = this.editor.journal.entries(200).filter((e) => e.lab === spec);
     const collected = await collectReport(this.backend, {
+      ...(checks ? { findings: findingsForSnapshot(checks.findings) } : {}),
+      ...(journal.length ? { journal: journalForSnapshot(journal) } : {}),
       ...(req.bdf ? { device: req.bdf } : {}),
       ...(req.redact ? { redact: { hostname: true, serials: true } } : {}),
     });

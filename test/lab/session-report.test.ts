@@ -58,6 +58,26 @@ describe('lab/session createReport', () => {
     await s.close();
   });
 
+  it('puts the session\'s findings and this lab\'s affinity edits into the report', async () => {
+    const s = new LabSession(await openSimLab({ scenario: 'arm64-its-smmuv3', params: { bug: 'unmapped-doorbell' }, reason: 'test' }), { autoStart: false, stateDir: stateDir() });
+    const devs = await s.api.listDevices({});
+    const dev = devs.ok ? devs.value.find((d) => d.holder.kind === 'free' || d.binding.kind === 'host') ?? devs.value.find((d) => d.vectorCount > 0)! : null;
+    const edit = await s.api.setAffinity({ bdf: dev!.bdf, index: 0, cpus: '1' });
+    expect(edit.ok).toBe(true);
+    const checks = await s.api.runChecks({});
+    expect(checks.ok && checks.value.findings.length).toBeGreaterThan(0);
+    const r = await s.api.createReport({});
+    expect(r.ok).toBe(true);
+    if (!r.ok || !checks.ok) return;
+    expect(r.value.text).toMatch(/Findings/i);
+    expect(r.value.text).toContain(checks.value.findings[0]!.title);
+    expect(r.value.text).toContain(dev!.bdf);
+    expect(r.value.text).toMatch(/Affinity edits/i);
+    const snap = await openSnapshotLab({ file: r.value.files.find((f) => f.name === 'snapshot.dbsnap')!.path, reason: 'test' });
+    expect(snap.kind).toBe('snapshot');
+    await s.close();
+  });
+
   it('pngSize reads IHDR', () => {
     expect(pngSize(new Uint8Array(Buffer.from(PNG_1x1, 'base64')))).toEqual({ width: 1, height: 1 });
   });

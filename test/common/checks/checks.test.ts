@@ -123,7 +123,12 @@ const rows: Row[] = [
   },
   {
     name: 'allow_unsafe_interrupts on', cite: 'drivers/iommu/iommufd/device.c iommufd_device_bind',
-    mutate: (i) => { const c = clone(i); c.lab!.features.push({ id: 'unsafe-interrupts', name: 'allow_unsafe_interrupts', state: 'yes', how: 'test' }); return c; },
+    mutate: (i) => {
+      // The captured tree has no vfio module parameters (feature 'unknown'); the row turns it on.
+      const c = clone(i);
+      c.lab!.features = [...c.lab!.features.filter((f) => f.id !== 'unsafe-interrupts'), { id: 'unsafe-interrupts', name: 'allow_unsafe_interrupts', state: 'yes', how: 'test' }];
+      return c;
+    },
     expect: ['unsafe-interrupts'],
   },
 ];
