@@ -5,6 +5,7 @@
 //   device's own copy (MSI-X table via resourceN, or the MSI capability in config space) and the
 //   kernel's cached composed message (debugfs).
 // Every value carries where it came from, or why it could not be read.
+import { readApicIds } from '../affinity/procfs.js';
 import { controllerFromChain, decodeMessage, type ControllerHints } from '../../common/msi/index.js';
 import type { MsiCap, MsixCap } from '../../common/model/lab.js';
 import { readFail, readOk, type Provenance, type Read } from '../../common/model/source.js';
@@ -79,6 +80,7 @@ export function joinVectors(inp: VectorJoinInput): DeviceVectors {
   if (dev.msiIrqs.some((v) => v.kind === 'msi') && !inp.msi.ok) notes.push(`MSI capability not readable: ${inp.msi.why}`);
 
   const rows: VectorRow[] = [];
+  let apicIds: Record<number, number> | undefined;
   const irqsSorted = dev.msiIrqs;
   irqsSorted.forEach(({ irq, kind }, pos) => {
     if (inp.only !== undefined && !inp.only.has(irq)) return;
@@ -126,7 +128,15 @@ export function joinVectors(inp: VectorJoinInput): DeviceVectors {
       : readFail(hasDebugfs ? `${DEBUGFS_IRQS}/${irq} has no MSI message` : 'debugfs irq files are not available here');
 
     const forDecode = message.ok ? message.value : cachedMessage.ok ? cachedMessage.value : null;
-    const decoded = forDecode ? decodeMessage(controller, forDecode) : { kind: 'undecoded' as const, why: 'no message could be read (neither the device nor debugfs)' };
+    // With interrupt remapping the message never names a CPU: the IRTE does. debugfs prints the
+    // VECTOR domain's target CPU (the IRTE's destination), mapped to its APIC ID via /proc/cpuinfo.
+    let irteTargetApicId: number | null = null;
+    if ((controller === 'intel-ir' || controller === 'amd-ir') && dbg) {
+      const target = dbg.levels.find((l) => l.target !== undefined)?.target;
+      apicIds ??= readApicIds(root.dir) ?? {};
+      if (target !== undefined && apicIds[target] !== undefined) irteTargetApicId = apicIds[target]!;
+    }
+    const decoded = forDecode ? decodeMessage(controller, forDecode, { irteTargetApicId }) : { kind: 'undecoded' as const, why: 'no message could be read (neither the device nor debugfs)' };
 
     const affinity: Read<number[]> = proc?.affinity ? readOk(proc.affinity, { ...procFrom, path: `/proc/irq/${irq}/smp_affinity_list` }) : readFail(`/proc/irq/${irq}/smp_affinity_list does not exist (no handler was ever requested)`);
     const effective: Read<number[]> = proc?.effective ? readOk(proc.effective, { ...procFrom, path: `/proc/irq/${irq}/effective_affinity_list` }) : readFail(`/proc/irq/${irq}/effective_affinity_list does not exist`);

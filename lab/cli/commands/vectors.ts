@@ -62,8 +62,8 @@ export function vectorJson(v: VectorRow): VectorJson {
 export function describeDecoded(d: DecodedMessage): string {
   switch (d.kind) {
     case 'x86-compat': return `APIC ${d.destApicId} vec ${d.vector}${d.destModeLogical ? ' logical' : ''}`;
-    case 'intel-remap': return `IRTE ${d.handle}${d.shv ? `+${d.subhandle ?? 0}` : ''}`;
-    case 'amd-remap': return `IRTE ${d.irteIndex}`;
+    case 'intel-remap': return `IRTE ${d.handle}${d.shv ? `+${d.subhandle ?? 0}` : ''}${d.irteTargetApicId !== null ? `->APIC${d.irteTargetApicId}` : ''}`;
+    case 'amd-remap': return `IRTE ${d.irteIndex}${d.irteTargetApicId !== null ? `->APIC${d.irteTargetApicId}` : ''}`;
     case 'its': return `ITS ${d.doorbell} event ${d.eventId}`;
     case 'v2m': return `v2m ${d.doorbell} SPI ${d.spi}`;
     case 'imsic': return `IMSIC hart ${d.hart ?? '?'} file ${d.guestFile} id ${d.identity}`;

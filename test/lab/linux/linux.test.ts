@@ -293,3 +293,16 @@ describe('linux backend: hooks for the affinity editor', () => {
     expect(hostF.state).toBe(onHost.length === 0 ? 'unknown' : onHost.some((p) => /^[Y1]/.test(fs.readFileSync(p, 'utf8'))) ? 'yes' : 'no');
   });
 });
+
+describe('linux backend: the IRTE target under interrupt remapping', () => {
+  it('reads the remapped target from the debugfs VECTOR level and maps it to the APIC ID (captured VT-d tree)', async () => {
+    const dv = await lab(E1000E).vectors(expected(E1000E).bdf as string);
+    // Expected by hand from the tree: debugfs VECTOR "Target:" per IRQ equals effective affinity,
+    // and /proc/cpuinfo maps CPU 0 → apicid 0, CPU 1 → apicid 1.
+    for (const v of dv.vectors) {
+      expect(v.decoded.kind).toBe('intel-remap');
+      const eff = v.effective.ok ? v.effective.value : [];
+      if (v.decoded.kind === 'intel-remap') expect([v.decoded.irteTargetApicId]).toEqual(eff);
+    }
+  });
+});
