@@ -6,7 +6,9 @@ import { pathToFileURL } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, Menu, session as electronSession } from 'electron';
 import { formatError, LabFailure, toLabError } from '../../common/errors.js';
 import { openLab, parseLabSpec } from '../../lab/select.js';
-import { LabSession } from '../../lab/session.js';
+import { LabSession, type DispatchContext } from '../../lab/session.js';
+import type { LabEvent } from '../../common/ipc/contract.js';
+import type { Result } from '../../common/errors.js';
 import { bindLabApi, forwardEvents } from './ipc/handle.js';
 import { menuTemplate } from './menu.js';
 import { createWindow, hardenSession } from './window.js';
@@ -37,24 +39,71 @@ export async function start(): Promise<void> {
     app.exit(2);
     return;
   }
-  const info = await core.backend.info();
   const pageFile = path.join(import.meta.dirname, '../renderer/index.html');
   const pageUrl = pathToFileURL(pageFile).toString();
   const trusted = new Set<number>();
-  bindLabApi(ipcMain, core, trusted, () => pageUrl);
+  // The IPC binding stays; the lab behind it can be swapped (File → Open Snapshot).
+  const front = new CoreSwitch(core);
+  bindLabApi(ipcMain, front, trusted, () => pageUrl);
+  const info = await core.backend.info();
   const win = createWindow(BrowserWindow, path.join(import.meta.dirname, '../preload/index.cjs'), `Doorbell — ${info.title}`, () => pageUrl);
   trusted.add(win.webContents.id);
-  forwardEvents(core, win.webContents);
-  Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate({
-    labTitle: info.title,
-    quit: () => app.quit(),
-    reload: () => win.webContents.reload(),
-    about: () => void dialog.showMessageBox(win, { message: 'Doorbell', detail: `${info.title}\n${info.reason}` }),
-  })));
+  forwardEvents(front, win.webContents);
+  const setMenu = async () => {
+    const i = await front.core.backend.info();
+    win.setTitle(`Doorbell — ${i.title}`);
+    Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate({
+      labTitle: i.title,
+      quit: () => app.quit(),
+      reload: () => win.webContents.reload(),
+      about: () => void dialog.showMessageBox(win, { message: 'Doorbell', detail: `${i.title}\n${i.reason}` }),
+      openSnapshot: () => void openSnapshotInto(win),
+    })));
+  };
+  async function openSnapshotInto(w: BrowserWindow): Promise<void> {
+    const pick = await dialog.showOpenDialog(w, { title: 'Open a Doorbell snapshot', properties: ['openFile'], filters: [{ name: 'Doorbell snapshot', extensions: ['dbsnap'] }, { name: 'All files', extensions: ['*'] }] });
+    const file = pick.filePaths[0];
+    if (pick.canceled || !file) return;
+    try {
+      const next = new LabSession(await openLab(parseLabSpec(`snapshot:${file}`)));
+      await front.swap(next);
+    } catch (e) {
+      // A bad snapshot never half-loads: the current lab stays.
+      const err = e instanceof LabFailure ? e.error : toLabError('open snapshot', e);
+      dialog.showErrorBox('Doorbell: cannot open the snapshot', formatError(err));
+      return;
+    }
+    await setMenu();
+    w.webContents.reload();
+  }
+  await setMenu();
   await win.loadFile(pageFile);
   app.on('window-all-closed', () => {
-    void core.close().finally(() => app.quit());
+    void front.core.close().finally(() => app.quit());
   });
+}
+
+/** The dispatcher the IPC binding talks to; the session behind it can be replaced. */
+export class CoreSwitch {
+  private listeners = new Set<(e: LabEvent) => void>();
+  private off: () => void;
+  constructor(public core: LabSession) {
+    this.off = core.onEvent((e) => this.listeners.forEach((l) => l(e)));
+  }
+  dispatch(method: unknown, req: unknown, ctx?: DispatchContext): Promise<Result<unknown>> {
+    return this.core.dispatch(method, req, ctx);
+  }
+  onEvent(listener: (e: LabEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+  async swap(next: LabSession): Promise<void> {
+    const old = this.core;
+    this.off();
+    this.core = next;
+    this.off = next.onEvent((e) => this.listeners.forEach((l) => l(e)));
+    await old.close();
+  }
 }
 
 if (!process.env.VITEST) void start();

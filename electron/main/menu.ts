@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 import type { MenuItemConstructorOptions } from 'electron';
 
-export function menuTemplate(opts: { labTitle: string; quit: () => void; reload: () => void; about: () => void }): MenuItemConstructorOptions[] {
+export function menuTemplate(opts: { labTitle: string; quit: () => void; reload: () => void; about: () => void; openSnapshot: () => void }): MenuItemConstructorOptions[] {
   return [
-    { label: 'File', submenu: [{ label: 'Quit', accelerator: 'CmdOrCtrl+Q', click: opts.quit }] },
+    { label: 'File', submenu: [{ label: 'Open Snapshot…', accelerator: 'CmdOrCtrl+O', click: opts.openSnapshot }, { type: 'separator' }, { label: 'Quit', accelerator: 'CmdOrCtrl+Q', click: opts.quit }] },
     {
       label: 'View',
       submenu: [

@@ -10,6 +10,8 @@ const h = vi.hoisted(() => ({
   handlers: new Map<string, unknown>(),
   openedSpecs: [] as unknown[],
   failOpen: false,
+  reloads: 0,
+  openPick: [] as string[],
 }));
 
 vi.mock('electron', async () => {
@@ -21,16 +23,17 @@ vi.mock('electron', async () => {
     constructor(opts: Record<string, unknown>) {
       super();
       this.opts = opts;
-      this.webContents = Object.assign(new EventEmitter(), { id: 7, setWindowOpenHandler: () => {}, send: () => {}, isDestroyed: () => false, reload: () => {} });
+      this.webContents = Object.assign(new EventEmitter(), { id: 7, setWindowOpenHandler: () => {}, send: () => {}, isDestroyed: () => false, reload: () => { h.reloads++; } });
       h.windows.push(this);
     }
     async loadFile(f: string) { this.loaded = f; }
+    setTitle(t: string) { this.opts.title = t; }
     show() {}
   }
   return {
     app: { whenReady: async () => {}, exit: (c: number) => h.exits.push(c), quit: () => {}, on: () => {} },
     BrowserWindow,
-    dialog: { showErrorBox: (t: string, m: string) => h.errors.push([t, m]), showMessageBox: async () => ({}) },
+    dialog: { showErrorBox: (t: string, m: string) => h.errors.push([t, m]), showMessageBox: async () => ({}), showOpenDialog: async () => ({ canceled: h.openPick.length === 0, filePaths: h.openPick }) },
     ipcMain: { handle: (ch: string, fn: unknown) => h.handlers.set(ch, fn), removeHandler: () => {} },
     Menu: { setApplicationMenu: (m: unknown) => h.menus.push(m), buildFromTemplate: (t: unknown) => t },
     session: { defaultSession: { setPermissionRequestHandler: () => {}, setPermissionCheckHandler: () => {}, webRequest: { onHeadersReceived: () => {} } } },
@@ -55,7 +58,7 @@ const { start, labArg } = await import('../../../electron/main/index.js');
 
 describe('electron/main/index', () => {
   beforeEach(() => {
-    h.windows.length = 0; h.errors.length = 0; h.exits.length = 0; h.menus.length = 0; h.handlers.clear(); h.openedSpecs.length = 0; h.failOpen = false;
+    h.windows.length = 0; h.errors.length = 0; h.exits.length = 0; h.menus.length = 0; h.handlers.clear(); h.openedSpecs.length = 0; h.failOpen = false; h.reloads = 0; h.openPick = [];
     vi.spyOn(process, 'getuid').mockReturnValue(1000);
   });
 
@@ -91,5 +94,31 @@ describe('electron/main/index', () => {
     expect(h.windows).toHaveLength(0);
     expect(h.errors[0]![1]).toMatch(/bad lab spec "bogus:1"/);
     expect(h.exits).toEqual([2]);
+  });
+
+  it('File → Open Snapshot swaps the lab behind the same IPC binding and reloads the page', async () => {
+    process.argv = ['electron', '.', '--lab', 'sim:x86-noir'];
+    await start();
+    const menu = h.menus.at(-1) as { label: string; submenu: { label?: string; click?: () => void }[] }[];
+    const open = menu[0]!.submenu.find((i) => i.label === 'Open Snapshot…')!;
+    h.openPick = ['/tmp/lab.dbsnap'];
+    open.click!();
+    await vi.waitFor(() => expect(h.reloads).toBe(1));
+    expect(h.openedSpecs.at(-1)).toMatchObject({ kind: 'snapshot', file: '/tmp/lab.dbsnap' });
+    const getLab = h.handlers.get('lab:getLab') as (e: unknown, r: unknown) => Promise<unknown>;
+    const ev = { sender: { id: 7 }, senderFrame: { url: h.windows[0]!.loaded!.startsWith('/') ? `file://${h.windows[0]!.loaded}` : h.windows[0]!.loaded, parent: null } };
+    await expect(getLab(ev, {})).resolves.toMatchObject({ ok: true });
+  });
+
+  it('a snapshot that cannot be opened leaves the current lab and says why', async () => {
+    process.argv = ['electron', '.', '--lab', 'sim:x86-noir'];
+    await start();
+    const menu = h.menus.at(-1) as { label: string; submenu: { label?: string; click?: () => void }[] }[];
+    h.failOpen = true;
+    h.openPick = ['/tmp/broken.dbsnap'];
+    menu[0]!.submenu.find((i) => i.label === 'Open Snapshot…')!.click!();
+    await vi.waitFor(() => expect(h.errors).toHaveLength(1));
+    expect(h.errors[0]![0]).toBe('Doorbell: cannot open the snapshot');
+    expect(h.reloads).toBe(0);
   });
 });
