@@ -3,9 +3,10 @@
 // Doorbell — kernel and command line, platform, the device's vector table, the address map, the
 // findings, the last affinity edits with verdicts, and the reproduction steps. Pure: snapshot in,
 // text out; plain ASCII tables, no ANSI, lines kept within 100 columns where the data allows.
+import { describeDecoded } from '../../common/msi/describe.js';
 import { formatCpuList } from '../../common/cpulist.js';
 import type {
-  AddressSpace, DecodedMessage, DeviceSummary, DeviceVectors, KernelOp, Read, VectorRow,
+  AddressSpace, DeviceSummary, DeviceVectors, KernelOp, Read, VectorRow,
 } from '../../common/model/index.js';
 import type { Snapshot } from '../snapshot/format.js';
 
@@ -60,18 +61,6 @@ function cpus(r: Read<number[]>): string {
   return r.ok ? formatCpuList(r.value) || '-' : '?';
 }
 
-function decoded(d: DecodedMessage): string {
-  switch (d.kind) {
-    case 'x86-compat': return `APIC ${d.destApicId} vec ${d.vector}${d.destModeLogical ? ' logical' : ''}`;
-    case 'intel-remap': return `IRTE ${d.handle}${d.shv ? `+${d.subhandle ?? 0}` : ''}${d.irteTargetApicId !== null ? ` -> APIC ${d.irteTargetApicId}` : ''}`;
-    case 'amd-remap': return `IRTE ${d.irteIndex}${d.irteTargetApicId !== null ? ` -> APIC ${d.irteTargetApicId}` : ''}`;
-    case 'its': return `ITS ${d.doorbell} event ${d.eventId}`;
-    case 'v2m': return `v2m ${d.doorbell} SPI ${d.spi}`;
-    case 'imsic': return `IMSIC hart ${d.hart ?? '?'} file ${d.guestFile} id ${d.identity}`;
-    case 'undecoded': return 'undecoded';
-  }
-}
-
 function caps(d: DeviceSummary): string {
   const parts: string[] = [];
   if (!d.msix.ok) parts.push('MSI-X ?');
@@ -122,7 +111,7 @@ function vectorTable(dv: DeviceVectors, rates: Map<number, number>, max: number)
       v.masked.ok ? (v.masked.value ? 'y' : 'n') : '?',
       cpus(v.affinity), `${cpus(v.effective)}${v.pending ? '*' : ''}`,
       v.irq === null ? '-' : rate(rates.get(v.irq)),
-      `${decoded(v.decoded)}${mismatch ? ' [!cached differs]' : ''}`,
+      `${describeDecoded(v.decoded)}${mismatch ? ' [!cached differs]' : ''}`,
     ];
   });
   const out = table(['IDX', 'K', 'IRQ', 'ADDRESS', 'DATA', 'M', 'AFFINITY', 'EFFECTIVE', 'IRQ/S', 'DECODED'], rows);

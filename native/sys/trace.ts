@@ -1,21 +1,10 @@
 // SPDX-License-Identifier: MIT
 // One trace record per ioctl, procfs/sysfs write, open and mmap (QEMU trace-events style). The lab's
 // KernelLog satisfies Tracer structurally; native/ cannot import lab/.
+import type { KernelOp } from '../../common/model/log.js';
 
-export interface TraceRecord {
-  /** Wall clock, ms since the epoch. */
-  at: number;
-  kind: 'ioctl' | 'write' | 'open' | 'mmap';
-  /** `IOMMU_IOAS_MAP`, `open /dev/iommu`, `write /proc/irq/25/smp_affinity_list`. */
-  op: string;
-  bdf: string | null;
-  args: Record<string, string | number | boolean>;
-  ok: boolean;
-  ret: number | null;
-  errno: number | null;
-  errnoName: string | null;
-  durationUs: number;
-}
+/** The same record the lab's KernelLog keeps (common/model/log.ts), without its sequence number. */
+export type TraceRecord = Omit<KernelOp, 'seq'>;
 
 export interface Tracer {
   record(op: TraceRecord): unknown;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // `doorbell vectors BDF [--json]`: one device's MSI/MSI-X vectors — IRQ, message, decode,
 // affinity and counts — each value with the source it was read from.
+import { describeDecoded as describe } from '../../../common/msi/describe.js';
 import { formatCpuList } from '../../../common/cpulist.js';
 import type { DecodedMessage, VectorRow } from '../../../common/model/index.js';
 import { EXIT, parseFlags, type Command } from '../context.js';
@@ -59,16 +60,9 @@ export function vectorJson(v: VectorRow): VectorJson {
   };
 }
 
+/** The CLI's column: '-' when undecoded. */
 export function describeDecoded(d: DecodedMessage): string {
-  switch (d.kind) {
-    case 'x86-compat': return `APIC ${d.destApicId} vec ${d.vector}${d.destModeLogical ? ' logical' : ''}`;
-    case 'intel-remap': return `IRTE ${d.handle}${d.shv ? `+${d.subhandle ?? 0}` : ''}${d.irteTargetApicId !== null ? `->APIC${d.irteTargetApicId}` : ''}`;
-    case 'amd-remap': return `IRTE ${d.irteIndex}${d.irteTargetApicId !== null ? `->APIC${d.irteTargetApicId}` : ''}`;
-    case 'its': return `ITS ${d.doorbell} event ${d.eventId}`;
-    case 'v2m': return `v2m ${d.doorbell} SPI ${d.spi}`;
-    case 'imsic': return `IMSIC hart ${d.hart ?? '?'} file ${d.guestFile} id ${d.identity}`;
-    case 'undecoded': return '-';
-  }
+  return describe(d, { undecoded: '-' });
 }
 
 export const vectors: Command = {
