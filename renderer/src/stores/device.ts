@@ -11,6 +11,15 @@ export const HISTORY = 60;
 export const VISIBLE_MS = 1000;
 export const HIDDEN_MS = 5000;
 
+/** Resolves once the frame after the current one has been painted (or after 100 ms: hidden windows get no frames). */
+function afterPaint(): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, 100);
+    const done = () => { clearTimeout(t); resolve(); };
+    if (typeof requestAnimationFrame === 'function') requestAnimationFrame(() => setTimeout(done, 0));
+  });
+}
+
 /** The device on screen: its vector table, address spaces, live counts and rates. */
 export const useDeviceStore = defineStore('device', () => {
   const bdf = ref<string | null>(null);
@@ -18,6 +27,8 @@ export const useDeviceStore = defineStore('device', () => {
   const error = shallowRef<LabError | null>(null);
   const spaces = shallowRef<AddressSpace[]>([]);
   const spacesError = shallowRef<LabError | null>(null);
+  /** The address spaces are read after the table is on screen. */
+  const spacesLoading = ref(false);
   const loading = ref(false);
   /** irq → counts per CPU (absolute), and rates per CPU (interrupts/s) over the last tick. */
   const counts = shallowRef<Record<number, number[]>>({});
@@ -40,11 +51,14 @@ export const useDeviceStore = defineStore('device', () => {
   }
 
   async function open(device: string): Promise<void> {
+    if (bdf.value !== device) { spaces.value = []; spacesError.value = null; }
     bdf.value = device;
+    spacesLoading.value = true;
     loading.value = true;
     hovered.value = null;
     selected.value = null;
-    const [r, a] = await Promise.all([lab().call('getVectors', { bdf: device }), lab().call('listAddressSpaces', { bdf: device })]);
+    // The table first: the address spaces are drawn below it, and are read once it is on screen.
+    const r = await lab().call('getVectors', { bdf: device });
     if (bdf.value !== device) return;
     loading.value = false;
     if (r.ok) {
@@ -61,6 +75,11 @@ export const useDeviceStore = defineStore('device', () => {
     rates.value = {};
     history.value = {};
     lastMono.value = null;
+    await afterPaint();
+    if (bdf.value !== device) return;
+    const a = await lab().call('listAddressSpaces', { bdf: device });
+    if (bdf.value !== device) return;
+    spacesLoading.value = false;
     if (a.ok) { spaces.value = a.value; spacesError.value = null; } else { spaces.value = []; spacesError.value = a.error; }
     await pushLive();
   }
@@ -125,7 +144,7 @@ export const useDeviceStore = defineStore('device', () => {
   }
 
   return {
-    bdf, table, error, spaces, spacesError, loading, counts, rates, history, lastTick, ticks, paused, hidden, intervalMs,
+    bdf, table, error, spaces, spacesError, spacesLoading, loading, counts, rates, history, lastTick, ticks, paused, hidden, intervalMs,
     hovered, selected, open, refresh, applyDelta, setPaused, setHidden, close,
   };
 });
