@@ -378,12 +378,16 @@ export interface RestoreOutcome extends RecoveryItem {
 export interface JournalEntry {
   id: string;
   at: number;
+  /** Lab the change was made on (`linux`, `sim:…`). */
   lab: string;
   bdf: string;
   index: number;
+  /** Recorded beside BDF and index: IRQ numbers are reused after a rebind or reboot. */
   irq: number;
+  /** smp_affinity_list before and after, in the kernel's list form. */
   old: string;
   new: string;
+  /** What asked for it: `set`, `spread`, `pin`, `undo`, `restore`. */
   why: string;
   result: { ok: boolean; errno: string | null; verdict: string | null; headline: string | null } | null;
   closed: { how: string; note: string } | null;

@@ -11,7 +11,8 @@ export type Check<T> = {
 
 export type Infer<C> = C extends Check<infer T> ? T : never;
 
-function describe(x: unknown): string {
+/** How a refused value is named in an error: its type, and a short excerpt of strings. */
+export function describeValue(x: unknown): string {
   if (x === null) return 'null';
   if (Array.isArray(x)) return `array(${x.length})`;
   if (typeof x === 'string') return x.length > 40 ? `string "${x.slice(0, 40)}…"` : `string "${x}"`;
@@ -20,7 +21,7 @@ function describe(x: unknown): string {
 }
 
 function bad(path: string, expected: string, x: unknown) {
-  return { ok: false as const, path, expected, got: describe(x) };
+  return { ok: false as const, path, expected, got: describeValue(x) };
 }
 
 export function str(opts: { max?: number; pattern?: RegExp; what?: string } = {}): Check<string> {
@@ -112,7 +113,7 @@ export function obj<S extends Shape>(shape: S): Check<ObjectOf<S>> {
       const rec = x as Record<string, unknown>;
       for (const key of Object.keys(rec)) {
         if (!Object.prototype.hasOwnProperty.call(shape, key)) {
-          return { ok: false, path: `${path}.${key}`, expected: `no such field (allowed: ${Object.keys(shape).join(', ') || 'none'})`, got: describe(rec[key]) };
+          return { ok: false, path: `${path}.${key}`, expected: `no such field (allowed: ${Object.keys(shape).join(', ') || 'none'})`, got: describeValue(rec[key]) };
         }
       }
       const out: Record<string, unknown> = {};

@@ -14,18 +14,9 @@ import type { JournalEntry } from '../../common/verdict.js';
 
 export const JOURNAL_FILE = 'affinity-journal.jsonl';
 
-export interface ChangeIntent {
-  /** Lab the change was made on (`linux`, `sim:…`). */
-  lab: string;
+/** What is fsynced before /proc is written: the listed fields of a journal entry, plus the boot. */
+export interface ChangeIntent extends Pick<JournalEntry, 'lab' | 'bdf' | 'index' | 'irq' | 'old' | 'new' | 'why'> {
   bootId: string;
-  bdf: string;
-  index: number;
-  irq: number;
-  /** smp_affinity_list before and after, in the kernel's list form. */
-  old: string;
-  new: string;
-  /** What asked for it: `set`, `spread`, `pin`, `undo`, `restore`. */
-  why: string;
   /** For undo/restore: the changes this one reverts. */
   reverts?: string[];
 }

@@ -8,21 +8,14 @@ import type {
   AddressSpace, Binding, ControllerKind, CpuInfo, DecodedMessage, DeviceSummary, DeviceVectors, DoorbellKind, EventfdState,
   Feature, Holder, IommuGroup, IommuUnit, KernelOp, LabInfo, MsiCap, MsixCap, Provenance, Read, SourceKind, VectorRow,
 } from '../../common/model/index.js';
-import { arrayOf, bool, int, obj, oneOf, optional, str, type Check } from '../../common/ipc/schema.js';
+import { arrayOf, bool, describeValue, int, obj, oneOf, optional, str, type Check } from '../../common/ipc/schema.js';
 import {
   SNAPSHOT_FORMAT, type Finding, type JournalEntry, type RedactionKind, type SampleJson, type SnapshotHeader, type SnapshotPayload,
 } from './format.js';
 
 export type Refusal = { ok: false; path: string; expected: string; got: string };
 
-function describe(x: unknown): string {
-  if (x === null) return 'null';
-  if (Array.isArray(x)) return `array(${x.length})`;
-  if (typeof x === 'string') return x.length > 40 ? `string "${x.slice(0, 40)}…"` : `string "${x}"`;
-  if (typeof x === 'number') return `number ${x}`;
-  return typeof x;
-}
-const bad = (path: string, expected: string, x: unknown): Refusal => ({ ok: false, path, expected, got: describe(x) });
+const bad = (path: string, expected: string, x: unknown): Refusal => ({ ok: false, path, expected, got: describeValue(x) });
 
 // ---- combinators the request schema does not need ---------------------------------------------
 
