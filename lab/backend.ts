@@ -51,6 +51,11 @@ export interface LabBackend {
    * For loops over one vector of a device with thousands (the affinity editor).
    */
   vector?(bdf: string, index: number): Promise<VectorRow | null>;
+  /**
+   * Rows first..first+count-1 of what vectors(bdf) returns (same order, same notes), built without
+   * the other rows, and the whole table's length. For the first screenful of a large device.
+   */
+  vectorWindow?(bdf: string, first: number, count: number): Promise<{ table: DeviceVectors; total: number }>;
 
   // Optional, for readers of the whole lab at once (snapshot capture, checks):
   /**

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { collectReport, writeBundle } from './report/bundle.js';
 import { findingsForSnapshot, journalForSnapshot } from './report/session-slots.js';
 import { fail, LabFailure, ok, toLabError, type Result } from '../common/errors.js';
-import type { LabApi, LabEvent, LabMethod, LabReplies, LabRequest, ReportReply } from '../common/ipc/contract.js';
+import type { LabApi, LabEvent, LabMethod, LabReplies, LabRequest, ReportReply, VectorTable } from '../common/ipc/contract.js';
 import { validateRequest } from '../common/ipc/validate.js';
 import { BRINGUP_STEPS, type CountsDelta, type InterruptSample } from '../common/model/index.js';
 import type { LabBackend } from './backend.js';
@@ -127,6 +127,19 @@ export class LabSession {
     };
   }
 
+  /** The table, or a window of it (built alone where the backend can, else cut from the whole). */
+  private async vectorTable(bdf: string, first = 0, count?: number): Promise<VectorTable> {
+    const b = this.backend;
+    if (count === undefined && first === 0) return { ...(await b.vectors(bdf)), window: null };
+    if (b.vectorWindow && count !== undefined) {
+      const { table, total } = await b.vectorWindow(bdf, first, count);
+      return { ...table, window: { first, total } };
+    }
+    const whole = await b.vectors(bdf);
+    const rows = whole.vectors.slice(first, count === undefined ? undefined : first + count);
+    return { ...whole, vectors: rows, window: { first, total: whole.vectors.length } };
+  }
+
   /** The bring-up runner of a device (one per device; it holds what its steps opened). */
   private bringup(bdf: string): BringupRunner {
     let b = this.bringups.get(bdf);
@@ -155,7 +168,7 @@ export class LabSession {
       case 'listIommus': return (await b.iommus()) as LabReplies[K];
       case 'listGroups': return (await b.groups()) as LabReplies[K];
       case 'listDevices': return (await b.devices()) as LabReplies[K];
-      case 'getVectors': return (await b.vectors(r.bdf as string)) as LabReplies[K];
+      case 'getVectors': return (await this.vectorTable(r.bdf as string, r.first as number | undefined, r.count as number | undefined)) as LabReplies[K];
       case 'listAddressSpaces': return (await b.addressSpaces(r.bdf as string | undefined)) as LabReplies[K];
       case 'getKernelLog': {
         let ops = b.kernelLog((r.sinceSeq as number | undefined) ?? 0);

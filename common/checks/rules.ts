@@ -21,6 +21,18 @@ function allocated(dv: DeviceVectors): VectorRow[] {
   return dv.vectors.filter((v) => v.irq !== null);
 }
 
+/** A space's vector markers by BDF and index (a 2048-vector device has 2048 markers per space). */
+const markerIndex = new WeakMap<AddressSpace, Map<string, AddressSpace['vectors'][number]>>();
+function markerOf(s: AddressSpace, bdf: string, index: number): AddressSpace['vectors'][number] | undefined {
+  let m = markerIndex.get(s);
+  if (!m) {
+    m = new Map();
+    for (const x of s.vectors) { const k = `${x.bdf}/${x.index}`; if (!m.has(k)) m.set(k, x); }
+    markerIndex.set(s, m);
+  }
+  return m.get(`${bdf}/${index}`);
+}
+
 function spacesOf(input: CheckInput, bdf: string): AddressSpace[] {
   // `unavailable` marks a space read only in part (e.g. mappings another process made): its doorbells still count.
   return input.spaces.filter((s) => s.devices.includes(bdf));
@@ -69,7 +81,7 @@ export const vectorOutsideDoorbell: CheckRule = {
         const ev = [`message ${mm.m.address} data 0x${(mm.m.data >>> 0).toString(16)} (${mm.src})`];
         if (spaces.length > 0) {
           for (const s of spaces) {
-            const marker = s.vectors.find((x) => x.bdf === dv.bdf && x.index === v.index);
+            const marker = markerOf(s, dv.bdf, v.index);
             let why: string | null = null;
             if (marker) {
               if (!marker.hits.ok) why = marker.hits.why;

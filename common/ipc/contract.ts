@@ -21,7 +21,11 @@ export const REQUESTS = {
   listIommus: obj({}),
   listGroups: obj({}),
   listDevices: obj({}),
-  getVectors: obj({ bdf: bdf() }),
+  /**
+   * A device's vector table; with `count`, only rows first..first+count-1 (in table order) and the
+   * whole table's length: the page asks for a screenful first and the rest once that is painted.
+   */
+  getVectors: obj({ bdf: bdf(), first: optional(int({ min: 0, max: 4095 })), count: optional(int({ min: 1, max: 4096 })) }),
   listAddressSpaces: obj({ bdf: optional(bdf()) }),
   getKernelLog: obj({ sinceSeq: optional(int({ min: 0 })), bdf: optional(bdf()), limit: optional(int({ min: 1, max: 100000 })) }),
   /** Live updates: how often the core samples counters for this client, and which device is on screen. */
@@ -65,7 +69,7 @@ export interface LabReplies {
   listIommus: IommuUnit[];
   listGroups: IommuGroup[];
   listDevices: DeviceSummary[];
-  getVectors: DeviceVectors;
+  getVectors: VectorTable;
   listAddressSpaces: AddressSpace[];
   getKernelLog: KernelOp[];
   setLive: { intervalMs: number; paused: boolean; watch: string | null };
@@ -79,6 +83,12 @@ export interface LabReplies {
   getBringup: BringupChecklist;
   runBringupStep: BringupChecklist;
   runBringup: BringupChecklist;
+}
+
+/** A device's vector table, whole or a window of its rows. */
+export interface VectorTable extends DeviceVectors {
+  /** Set when `vectors` holds only rows first..first+vectors.length-1 of a table of `total` rows. */
+  window: { first: number; total: number } | null;
 }
 
 export interface ReportReply {

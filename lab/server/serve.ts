@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { WireMessage, WireRequest } from '../../common/ipc/contract.js';
+import { encodeReply } from '../../common/ipc/wire.js';
 import type { LabSession } from '../session.js';
 
 export const CSP = [
@@ -106,6 +107,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         res.writeHead(404, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' }).end('not found\n');
         return;
       }
+      // Vite names every built asset by its content hash: the browser may keep it (and V8 its
+      // compiled code) for good, so a reload starts the page from cache. The page itself, which
+      // names the current assets, is never cached.
+      if (/^\/assets\/[^/]+-[A-Za-z0-9_-]{8,}\.(?:js|css)$/.test(rel)) headers['Cache-Control'] = 'private, max-age=31536000, immutable';
       res.writeHead(200, { ...headers, 'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
       res.end(req.method === 'HEAD' ? undefined : body);
     });
@@ -140,7 +145,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         return;
       }
       const id = typeof msg?.id === 'number' && Number.isSafeInteger(msg.id) ? msg.id : -1;
-      void opts.session.dispatch(msg?.method, msg?.req).then((result) => send({ kind: 'reply', id, result }));
+      void opts.session.dispatch(msg?.method, msg?.req).then((result) => send({ kind: 'reply', id, result: encodeReply(String(msg?.method), result) }));
     });
   });
 

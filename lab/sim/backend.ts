@@ -128,15 +128,19 @@ export class SimBackend implements LabBackend {
   }
 
   async vectors(bdf: string): Promise<DeviceVectors> {
+    return (await this.vectorWindow(bdf, 0, Infinity)).table;
+  }
+
+  async vectorWindow(bdf: string, first: number, count: number): Promise<{ table: DeviceVectors; total: number }> {
     const d = this.dev(bdf);
     const irqs: Irq[] = d.driver === 'vfio-pci' ? [...d.vecs.values()].map((v) => v.irq) : d.hostIrqs;
     const notes: string[] = [];
-    const rows: VectorRow[] = irqs.sort((a, b) => a.index - b.index).map((irq) => this.row(d, irq));
+    const rows: VectorRow[] = irqs.sort((a, b) => a.index - b.index).slice(first, first + count).map((irq) => this.row(d, irq));
     const posted = irqs.filter((i) => i.posted).map((i) => i.index);
     if (posted.length) notes.push(`vectors ${posted.join(', ')} are posted to a vCPU (${this.k.chip.kind === 'gic-its' ? 'GICv4 vLPI: host affinity writes answer EINVAL' : 'x86 posted interrupts: a host affinity write does not move them'}); their host counters stay still`);
     if (d.faults.count > 0) notes.push(`IOMMU faults on MSI writes: ${d.faults.count} (last: ${d.faults.last})`);
     if (userAddressProfile(this.k.profile) && !this.k.isX86) notes.push(`profile ${this.k.profile}: vector addresses come from userspace (unmerged uAPI)`);
-    return { bdf, vectors: rows, notes };
+    return { table: { bdf, vectors: rows, notes }, total: irqs.length };
   }
 
   private row(d: Dev, irq: Irq): VectorRow {

@@ -68,6 +68,10 @@ export class SnapshotLab implements LabBackend {
   }
 
   async vectors(bdf: string): Promise<DeviceVectors> {
+    return (await this.vectorWindow(bdf, 0, Infinity)).table;
+  }
+
+  async vectorWindow(bdf: string, first: number, count: number): Promise<{ table: DeviceVectors; total: number }> {
     const r = this.vectorsByBdf.get(bdf);
     if (!r) {
       throw new LabFailure(errnoError(`vectors ${bdf}`, 'ENODEV', 'List the devices in this snapshot with `doorbell devices`.', {
@@ -75,8 +79,9 @@ export class SnapshotLab implements LabBackend {
       }));
     }
     if (!r.ok) throw new LabFailure(structuredClone(r.error));
-    const dv = structuredClone(r.value);
-    return { ...dv, vectors: dv.vectors.map(row) };
+    const { vectors, ...rest } = r.value;
+    const dv = structuredClone({ ...rest, vectors: vectors.slice(first, first + count) });
+    return { table: { ...dv, vectors: dv.vectors.map(row) }, total: vectors.length };
   }
 
   async addressSpaces(bdf?: string): Promise<AddressSpace[]> {

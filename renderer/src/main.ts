@@ -2,6 +2,13 @@
 import { createApp } from 'vue';
 import { createPinia } from 'pinia';
 import App from './App.vue';
+import { prefetch } from './api/lab.js';
+import { parseHash } from './stores/ui.js';
+import { firstWindow } from './stores/device.js';
 import './styles.css';
+
+// Ask for the first rows of the device the URL names before the app mounts (see prefetch).
+const at = parseHash(window.location.hash);
+if (at?.view === 'device' && at.bdf) prefetch('getVectors', firstWindow(at.bdf));
 
 createApp(App).use(createPinia()).mount('#app');

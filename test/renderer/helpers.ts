@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: MIT
 // Renderer tests run the real backends in process: a LabSession over the simulator or a linux
-// tree, installed as the renderer's LabClient, so stores and components see exactly what the
-// core would send over IPC.
+// tree, behind the renderer's own client and the IPC binding's wire encoding, so stores and
+// components see exactly what the core would send over IPC.
 import { createPinia, setActivePinia } from 'pinia';
 import { LabSession } from '../../lab/session.js';
 import type { LabBackend } from '../../lab/backend.js';
 import { createSimLab } from '../../lab/sim/index.js';
 import { openLinuxLab } from '../../lab/linux/index.js';
-import { setLabClient, type LabClient } from '../../renderer/src/api/lab.js';
-import type { Result } from '../../common/errors.js';
+import { electronClient, setLabClient } from '../../renderer/src/api/lab.js';
+import { LAB_METHODS, type DoorbellBridge } from '../../common/ipc/contract.js';
+import { encodeReply } from '../../common/ipc/wire.js';
 import path from 'node:path';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -19,13 +20,10 @@ export interface Installed { session: LabSession; backend: LabBackend; close(): 
 
 export function install(backend: LabBackend): Installed {
   const session = new LabSession(backend, { autoStart: false });
-  const client: LabClient = {
-    transport: 'electron',
-    call: (method, req) => session.dispatch(method, req) as Promise<Result<never>>,
-    onEvent: (l) => session.onEvent(l),
-    onConnection: (l) => { l(true); return () => {}; },
-  };
-  setLabClient(client);
+  // The page's real client over a bridge that does what the Electron binding does: replies in
+  // their wire form, structured-cloned across the process boundary.
+  const bridge = Object.fromEntries(LAB_METHODS.map((m) => [m, async (req: unknown) => structuredClone(encodeReply(m, await session.dispatch(m, req)))]));
+  setLabClient(electronClient({ ...bridge, onEvent: (l) => session.onEvent(l) } as DoorbellBridge));
   setActivePinia(createPinia());
   return { session, backend, async close() { setLabClient(null); await session.close(); } };
 }

@@ -4,6 +4,7 @@
 import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
 import { CHANNEL_PREFIX, EVENT_CHANNEL, LAB_METHODS, channelOf, type LabEvent } from '../../../common/ipc/contract.js';
 import type { Result } from '../../../common/errors.js';
+import { encodeReply } from '../../../common/ipc/wire.js';
 
 export interface Dispatcher {
   dispatch(method: unknown, req: unknown, ctx?: { capturePng?: () => Promise<Uint8Array> }): Promise<Result<unknown>>;
@@ -27,7 +28,8 @@ export function bindLabApi(ipcMain: IpcMain, core: Dispatcher, trusted: Set<numb
       }
       // The window captures itself for bug reports (webContents.capturePage: no prompt, exact pixels).
       const capturePng = async () => new Uint8Array((await event.sender.capturePage()).toPNG());
-      return core.dispatch(method, req, method === 'createReport' ? { capturePng } : {});
+      // Large replies cross in their compact wire form (common/ipc/wire.ts); the page's api decodes.
+      return encodeReply(method, await core.dispatch(method, req, method === 'createReport' ? { capturePng } : {}));
     });
   }
   return () => { for (const m of LAB_METHODS) ipcMain.removeHandler(channelOf(m)); };

@@ -4,6 +4,7 @@
 // token comes with the page, as a cookie the browser sends with the upgrade).
 import type { DoorbellBridge, LabEvent, LabMethod, LabReplies, LabRequest, WireMessage } from '../../../common/ipc/contract.js';
 import { LAB_METHODS } from '../../../common/ipc/contract.js';
+import { decodeReply } from '../../../common/ipc/wire.js';
 import type { Result } from '../../../common/errors.js';
 
 declare global {
@@ -19,10 +20,11 @@ export interface LabClient {
   onConnection(listener: (connected: boolean) => void): () => void;
 }
 
-function electronClient(bridge: DoorbellBridge): LabClient {
+/** The client over the preload's bridge (exported for tests, which hand it an in-process bridge). */
+export function electronClient(bridge: DoorbellBridge): LabClient {
   return {
     transport: 'electron',
-    call: (method, req) => (bridge[method] as (r: unknown) => Promise<Result<LabReplies[typeof method]>>)(req),
+    call: async (method, req) => decodeReply(method, await (bridge[method] as (r: unknown) => Promise<Result<unknown>>)(req)) as Result<LabReplies[typeof method]>,
     onEvent: (l) => bridge.onEvent(l),
     onConnection: (l) => { l(true); return () => {}; },
   };
@@ -36,6 +38,8 @@ function websocketClient(): LabClient {
   const connListeners = new Set<(c: boolean) => void>();
   let nextId = 1;
   let ws: WebSocket | null = null;
+  /** Requests made before the socket opened, sent in order as soon as it does. */
+  const queued: string[] = [];
   let open: Promise<WebSocket> | null = null;
   let retry = 250;
 
@@ -43,7 +47,14 @@ function websocketClient(): LabClient {
     if (open) return open;
     open = new Promise<WebSocket>((resolve, reject) => {
       const sock = new WebSocket(url);
-      sock.onopen = () => { ws = sock; retry = 250; connListeners.forEach((l) => l(true)); resolve(sock); };
+      sock.onopen = () => {
+        ws = sock;
+        retry = 250;
+        // What was asked first goes first (a prefetched table before the listeners' own loads).
+        for (const m of queued.splice(0)) sock.send(m);
+        connListeners.forEach((l) => l(true));
+        resolve(sock);
+      };
       sock.onmessage = (m) => {
         const msg = JSON.parse(String(m.data)) as WireMessage;
         if (msg.kind === 'reply') { pending.get(msg.id)?.(msg.result); pending.delete(msg.id); }
@@ -51,6 +62,8 @@ function websocketClient(): LabClient {
       };
       sock.onclose = () => {
         ws = null; open = null;
+        // Every pending call is answered with an error below: none may run on a later connection.
+        queued.length = 0;
         connListeners.forEach((l) => l(false));
         for (const [id, settle] of pending) {
           settle({ ok: false, error: { op: 'connection', message: 'the connection to the Doorbell server closed', hint: 'Is `doorbell serve` still running? The page reconnects by itself.' } });
@@ -68,31 +81,69 @@ function websocketClient(): LabClient {
   return {
     transport: 'websocket',
     async call(method, req) {
-      let sock: WebSocket;
-      try { sock = ws ?? (await connect()); } catch {
+      const id = nextId++;
+      const reply = new Promise<Result<LabReplies[typeof method]>>((resolve) => {
+        pending.set(id, (r) => resolve(decodeReply(method, r) as Result<LabReplies[typeof method]>));
+      });
+      const msg = JSON.stringify({ id, method, req });
+      if (ws) { ws.send(msg); return reply; }
+      queued.push(msg);
+      try { await connect(); } catch {
+        pending.delete(id);
+        const at = queued.indexOf(msg);
+        if (at >= 0) queued.splice(at, 1);
         return { ok: false, error: { op: `request ${method}`, message: 'cannot reach the Doorbell server', hint: 'Check that `doorbell serve` is running and that you opened the URL it printed (with its token).' } };
       }
-      const id = nextId++;
-      return new Promise((resolve) => {
-        pending.set(id, resolve as (r: Result<unknown>) => void);
-        sock.send(JSON.stringify({ id, method, req }));
-      });
+      return reply;
     },
     onEvent(l) { eventListeners.add(l); return () => eventListeners.delete(l); },
     onConnection(l) { connListeners.add(l); if (ws) l(true); return () => connListeners.delete(l); },
   };
 }
 
+let raw: LabClient | null = null;
 let client: LabClient | null = null;
 
+/** Requests sent before anyone asked (see prefetch), by method and request. */
+const early = new Map<string, { at: number; reply: Promise<Result<unknown>> }>();
+/** A prefetched reply older than this is not handed out: the lab may have changed since. */
+const EARLY_MS = 5000;
+const earlyKey = (method: LabMethod, req: unknown) => `${method} ${JSON.stringify(req)}`;
+
+function install(c: LabClient | null): void {
+  raw = c;
+  early.clear();
+  client = c && {
+    ...c,
+    call(method, req) {
+      const key = earlyKey(method, req);
+      const hit = early.get(key);
+      early.delete(key);
+      if (hit && Date.now() - hit.at < EARLY_MS) return hit.reply as Promise<Result<LabReplies[typeof method]>>;
+      return c.call(method, req);
+    },
+  };
+}
+
 export function lab(): LabClient {
-  if (!client) client = window.doorbell ? electronClient(window.doorbell) : websocketClient();
-  return client;
+  if (!client) install(window.doorbell ? electronClient(window.doorbell) : websocketClient());
+  return client!;
+}
+
+/**
+ * Send a request now, before the app that will ask for it has mounted (main.ts does this for the
+ * device the URL names): the connection handshake and the core's read overlap the page's own
+ * start-up. The first call() with the same method and request gets this reply.
+ */
+export function prefetch<K extends LabMethod>(method: K, req: LabRequest<K>): void {
+  lab();
+  const key = earlyKey(method, req);
+  if (!early.has(key)) early.set(key, { at: Date.now(), reply: raw!.call(method, req) });
 }
 
 /** For tests: install a client (e.g. one backed by an in-process LabSession). */
 export function setLabClient(c: LabClient | null): void {
-  client = c;
+  install(c);
 }
 
 export { LAB_METHODS };

@@ -18,6 +18,17 @@ export function cpus(r: Read<number[]>): string {
   return r.ok ? formatCpuList(r.value) || '∅' : '?';
 }
 
+/**
+ * Wall-clock time of a read, local, 24-hour HH:MM:SS — the same on every machine, so screenshots
+ * and pasted tables from different labs read alike. Not Intl/toLocaleTimeString: the first ICU
+ * formatter in a fresh page costs ~100 ms, and the first table render shows hundreds of these.
+ */
+export function clockTime(at: number): string {
+  const d = new Date(at);
+  const two = (n: number) => (n < 10 ? `0${n}` : `${n}`);
+  return `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
+}
+
 export function age(at: number, now: number): string {
   const s = Math.max(0, Math.round((now - at) / 1000));
   if (s < 1) return 'just now';
@@ -30,7 +41,7 @@ export function age(at: number, now: number): string {
 export function provenance(r: Read<unknown>, now = Date.now()): string {
   if (!r.ok) return `not read: ${r.why}${r.from ? `\nsource: ${r.from.source}${r.from.path ? ` ${r.from.path}` : ''}` : ''}`;
   const f = r.from;
-  return `source: ${f.source}${f.origin ? ` (originally ${f.origin})` : ''}${f.path ? `\n${f.path}` : ''}\nread ${new Date(f.at).toLocaleTimeString()} (${age(f.at, now)})`;
+  return `source: ${f.source}${f.origin ? ` (originally ${f.origin})` : ''}${f.path ? `\n${f.path}` : ''}\nread ${clockTime(f.at)} (${age(f.at, now)})`;
 }
 
 export function decoded(d: DecodedMessage, hex = true): string {

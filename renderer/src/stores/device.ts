@@ -2,7 +2,8 @@
 import { defineStore, acceptHMRUpdate } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
 import type { LabError } from '../../../common/errors.js';
-import type { AddressSpace, CountsDelta, DeviceVectors } from '../../../common/model/index.js';
+import type { AddressSpace, CountsDelta, VectorRow } from '../../../common/model/index.js';
+import type { VectorTable } from '../../../common/ipc/contract.js';
 import { lab } from '../api/lab.js';
 
 /** Samples kept per IRQ for the rate sparkline. */
@@ -10,6 +11,17 @@ export const HISTORY = 60;
 /** Tick while the window is visible, and while it is hidden (the core reads /proc/interrupts per tick). */
 export const VISIBLE_MS = 1000;
 export const HIDDEN_MS = 5000;
+
+/**
+ * Rows asked for first: more than the tallest table view shows, so the first paint of a device
+ * with thousands of vectors waits for one screenful, not for the whole table.
+ */
+export const FIRST_ROWS = 64;
+
+/** The first request of a device's table (main.ts sends it before the app mounts). */
+export function firstWindow(bdf: string): { bdf: string; count: number } {
+  return { bdf, count: FIRST_ROWS };
+}
 
 /** Resolves once the frame after the current one has been painted (or after 100 ms: hidden windows get no frames). */
 function afterPaint(): Promise<void> {
@@ -23,14 +35,24 @@ function afterPaint(): Promise<void> {
 /** The device on screen: its vector table, address spaces, live counts and rates. */
 export const useDeviceStore = defineStore('device', () => {
   const bdf = ref<string | null>(null);
-  const table = shallowRef<DeviceVectors | null>(null);
+  /** The table on screen: the first window of rows until the whole table has been read. */
+  const table = shallowRef<VectorTable | null>(null);
+  /** Rows in the whole table (the window's rows until then are the first of them). */
+  const rowCount = computed(() => table.value?.window?.total ?? table.value?.vectors.length ?? 0);
+  /** Every row is loaded (copy, spread and the sections below the table need them all). */
+  const complete = computed(() => table.value !== null && table.value.vectors.length >= rowCount.value);
+  /** The table has been painted: the sections below it (editor, findings, address map) follow. */
+  const painted = ref(false);
   const error = shallowRef<LabError | null>(null);
   const spaces = shallowRef<AddressSpace[]>([]);
   const spacesError = shallowRef<LabError | null>(null);
   /** The address spaces are read after the table is on screen. */
   const spacesLoading = ref(false);
   const loading = ref(false);
-  /** irq → counts per CPU (absolute), and rates per CPU (interrupts/s) over the last tick. */
+  /**
+   * irq → counts per CPU (absolute) that live ticks brought since the table was read (countsOf
+   * falls back to the table's own read), and rates per CPU (interrupts/s) over the last tick.
+   */
   const counts = shallowRef<Record<number, number[]>>({});
   const rates = shallowRef<Record<number, number[]>>({});
   /** irq → total rate per tick, oldest first (at most HISTORY). */
@@ -55,28 +77,33 @@ export const useDeviceStore = defineStore('device', () => {
     bdf.value = device;
     spacesLoading.value = true;
     loading.value = true;
+    painted.value = false;
     hovered.value = null;
     selected.value = null;
-    // The table first: the address spaces are drawn below it, and are read once it is on screen.
-    const r = await lab().call('getVectors', { bdf: device });
+    // A screenful of rows first, then the whole table once that is painted; the address spaces
+    // are drawn below the table, and are read last.
+    const r = await lab().call('getVectors', firstWindow(device));
     if (bdf.value !== device) return;
     loading.value = false;
     if (r.ok) {
       table.value = r.value;
       error.value = null;
-      const c: Record<number, number[]> = {};
-      for (const v of r.value.vectors) if (v.irq !== null && v.counts.ok) c[v.irq] = v.counts.value;
-      counts.value = c;
     } else {
       table.value = null;
       error.value = r.error;
-      counts.value = {};
     }
+    counts.value = {};
     rates.value = {};
     history.value = {};
     lastMono.value = null;
     await afterPaint();
     if (bdf.value !== device) return;
+    painted.value = true;
+    if (r.ok && !complete.value) {
+      const whole = await lab().call('getVectors', { bdf: device });
+      if (bdf.value !== device) return;
+      if (whole.ok) table.value = whole.value; else error.value = whole.error;
+    }
     const a = await lab().call('listAddressSpaces', { bdf: device });
     if (bdf.value !== device) return;
     spacesLoading.value = false;
@@ -90,8 +117,15 @@ export const useDeviceStore = defineStore('device', () => {
     const device = bdf.value;
     const [r, a] = await Promise.all([lab().call('getVectors', { bdf: device }), lab().call('listAddressSpaces', { bdf: device })]);
     if (bdf.value !== device) return;
-    if (r.ok) { table.value = r.value; error.value = null; }
+    // The re-read table's counts are newer than any tick's.
+    if (r.ok) { table.value = r.value; error.value = null; counts.value = {}; }
     if (a.ok) spaces.value = a.value;
+  }
+
+  /** A vector's counts per CPU: the latest tick's, else the table's read (undefined: none). */
+  function countsOf(v: VectorRow): number[] | undefined {
+    if (v.irq === null) return undefined;
+    return counts.value[v.irq] ?? (v.counts.ok ? v.counts.value : undefined);
   }
 
   /**
@@ -144,8 +178,8 @@ export const useDeviceStore = defineStore('device', () => {
   }
 
   return {
-    bdf, table, error, spaces, spacesError, spacesLoading, loading, counts, rates, history, lastTick, ticks, paused, hidden, intervalMs,
-    hovered, selected, open, refresh, applyDelta, setPaused, setHidden, close,
+    bdf, table, rowCount, complete, painted, error, spaces, spacesError, spacesLoading, loading, counts, rates, history, lastTick, ticks, paused, hidden, intervalMs,
+    hovered, selected, open, refresh, countsOf, applyDelta, setPaused, setHidden, close,
   };
 });
 

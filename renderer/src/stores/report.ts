@@ -4,15 +4,19 @@ import { computed, ref, shallowRef } from 'vue';
 import type { LabError } from '../../../common/errors.js';
 import type { ReportReply } from '../../../common/ipc/contract.js';
 import { lab } from '../api/lab.js';
-import { rasterisePage, type Raster } from '../capture/rasterise.js';
+import type { Raster } from '../capture/rasterise.js';
 
 export type ReportState = 'idle' | 'capturing' | 'collecting' | 'done' | 'error';
 
 export interface Download { name: string; url: string; bytes: number; what: string }
 
-/** How the page captures itself (replaceable in tests, where there is no canvas). */
-let capture: () => Promise<Raster> = () => rasterisePage();
-export function setCapture(fn: (() => Promise<Raster>) | null): void { capture = fn ?? (() => rasterisePage()); }
+/**
+ * How the page captures itself (replaceable in tests, where there is no canvas). The page's own
+ * rasteriser is loaded with the first report (its own chunk).
+ */
+const rasterise = async (): Promise<Raster> => (await import('../capture/rasterise.js')).rasterisePage();
+let capture: () => Promise<Raster> = rasterise;
+export function setCapture(fn: (() => Promise<Raster>) | null): void { capture = fn ?? rasterise; }
 
 function blobUrl(data: BlobPart, type: string): string {
   return typeof URL.createObjectURL === 'function' ? URL.createObjectURL(new Blob([data], { type })) : '';

@@ -18,6 +18,12 @@ function initialTheme(): Theme {
   return typeof window.matchMedia === 'function' && window.matchMedia('(prefers-color-scheme: light)').matches ? 'light' : 'dark';
 }
 
+/** The view and device a URL hash names (#/device/0000:01:00.0), or null. */
+export function parseHash(hash: string): { view: ViewName; bdf: string | null } | null {
+  const m = /^#\/(overview|device|log|bringup)(?:\/([0-9a-f:.]+))?$/.exec(hash);
+  return m ? { view: m[1] as ViewName, bdf: m[2] ?? null } : null;
+}
+
 /** Where the user is: the view and the selected device, mirrored in the URL hash. */
 export const useUiStore = defineStore('ui', () => {
   const view = ref<ViewName>('overview');
@@ -31,8 +37,8 @@ export const useUiStore = defineStore('ui', () => {
   }
 
   function fromHash(hash: string) {
-    const m = /^#\/(overview|device|log|bringup)(?:\/([0-9a-f:.]+))?$/.exec(hash);
-    if (m) open(m[1] as ViewName, m[2] ?? bdf.value);
+    const at = parseHash(hash);
+    if (at) open(at.view, at.bdf ?? bdf.value);
   }
 
   function toHash(): string {

@@ -9,6 +9,9 @@ import { startServer, type RunningServer } from '../../../lab/server/serve.js';
 import { LabSession } from '../../../lab/session.js';
 import { fakeBackend } from '../../helpers/fake-backend.js';
 import type { WireMessage } from '../../../common/ipc/contract.js';
+import { decodeReply, isWireVectors } from '../../../common/ipc/wire.js';
+import { readTimesZeroed } from '../../helpers/read-times.js';
+import { openSimLab } from '../../../lab/sim/index.js';
 
 let dir: string;
 let server: RunningServer;
@@ -112,6 +115,29 @@ describe('lab/server/serve', () => {
       expect(after).toMatchObject({ id: 3, result: { ok: true } });
     } finally {
       ws.close();
+    }
+  });
+});
+
+describe('serve: the vector table on the wire', () => {
+  it('travels in the compact wire form, and decodes to the core\'s own answer', async () => {
+    const sim = new LabSession(await openSimLab({ scenario: 'arm64-its-smmuv3', params: {}, reason: 'test' }), { autoStart: false });
+    const srv = await startServer({ session: sim, staticDir: dir });
+    try {
+      const page = await get(srv.url);
+      const ws = await connect(`ws://127.0.0.1:${srv.port}/api?token=${srv.token}`, `http://127.0.0.1:${srv.port}`);
+      const bdf = '0000:01:00.0';
+      const m = await call(ws, { id: 1, method: 'getVectors', req: { bdf } });
+      ws.close();
+      expect(page.status).toBe(200);
+      expect(m.kind === 'reply' && m.result.ok && isWireVectors(m.result.value)).toBe(true);
+      const direct = await sim.api.getVectors({ bdf });
+      expect(direct.ok && direct.value.vectors.length).toBeGreaterThan(10);
+      // Two reads of the same table differ only in when each value was read.
+      expect(m.kind === 'reply' && readTimesZeroed(decodeReply('getVectors', m.result))).toEqual(readTimesZeroed(direct));
+    } finally {
+      await srv.close();
+      await sim.close();
     }
   });
 });

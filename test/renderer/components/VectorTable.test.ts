@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mount } from '@vue/test-utils';
 import { nextTick } from 'vue';
 import VectorTable from '../../../renderer/src/components/VectorTable.vue';
-import { useDeviceStore } from '../../../renderer/src/stores/device.js';
+import { FIRST_ROWS, useDeviceStore } from '../../../renderer/src/stores/device.js';
 import { useLabStore } from '../../../renderer/src/stores/lab.js';
 import { useUiStore } from '../../../renderer/src/stores/ui.js';
 import { cpuBins } from '../../../renderer/src/components/cpubins.js';
@@ -71,5 +71,58 @@ describe('VectorTable over a 2048-vector, 512-CPU simulated lab', () => {
     await w.find('tr[data-index="1"]').trigger('mouseenter');
     expect(dev.hovered).toBe(1);
     w.unmount();
+  });
+
+  it('paints the first window of rows before the whole table is read, then fills in the rest', async () => {
+    const b = sim(SCALE_SCENARIO);
+    lab = install(b);
+    await useLabStore().load();
+    const dev = useDeviceStore();
+    const asked: unknown[] = [];
+    const dispatch = lab.session.dispatch.bind(lab.session);
+    lab.session.dispatch = (m, r, c) => { if (m === 'getVectors') asked.push(r); return dispatch(m, r, c); };
+    const opened = dev.open('0000:01:00.0');
+    // Until the first window arrives nothing is drawn; once it has, it is on screen alone.
+    await new Promise<void>((resolve) => { const t = setInterval(() => { if (dev.table) { clearInterval(t); resolve(); } }, 1); });
+    const n = (await b.vectors('0000:01:00.0')).vectors.length;
+    expect(dev.table!.vectors).toHaveLength(FIRST_ROWS);
+    expect(dev.table!.window).toEqual({ first: 0, total: n });
+    expect(dev.rowCount).toBe(n);
+    expect(dev.complete).toBe(false);
+    const w = mount(VectorTable, { attachTo: document.body });
+    await nextTick();
+    const table = w.find('[data-testid="vectors"]');
+    expect(table.attributes('data-rows')).toBe(String(n));
+    expect(table.attributes('data-loaded')).toBe(String(FIRST_ROWS));
+    // Scrolled past the window: a loading row stands where the unread rows go, the height is the whole table's.
+    const scroller = w.find('[data-testid="vector-scroll"]').element as HTMLElement;
+    scroller.scrollTop = 200 * 26;
+    scroller.dispatchEvent(new Event('scroll'));
+    await new Promise((r) => requestAnimationFrame(() => r(null)));
+    await nextTick();
+    expect(w.find('[data-testid="rows-loading"]').text()).toContain(`reading the other ${n - FIRST_ROWS} vectors`);
+    await opened;
+    expect(dev.complete).toBe(true);
+    expect(dev.table!.vectors).toHaveLength(n);
+    expect(dev.table!.window).toBeNull();
+    await nextTick();
+    expect(w.find('[data-testid="rows-loading"]').exists()).toBe(false);
+    expect(w.find('tr[data-index="200"]').exists()).toBe(true);
+    expect(table.attributes('data-loaded')).toBe(String(n));
+    expect(asked.slice(0, 2)).toEqual([{ bdf: '0000:01:00.0', count: FIRST_ROWS }, { bdf: '0000:01:00.0' }]);
+    w.unmount();
+  });
+
+  it('a device with fewer vectors than the first window is read once', async () => {
+    const b = sim();
+    lab = install(b);
+    const dev = useDeviceStore();
+    const asked: unknown[] = [];
+    const dispatch = lab.session.dispatch.bind(lab.session);
+    lab.session.dispatch = (m, r, c) => { if (m === 'getVectors') asked.push(r); return dispatch(m, r, c); };
+    await dev.open('0000:04:00.0');
+    expect(dev.complete).toBe(true);
+    expect(dev.table!.vectors.length).toBe((await b.vectors('0000:04:00.0')).vectors.length);
+    expect(asked).toEqual([{ bdf: '0000:04:00.0', count: FIRST_ROWS }]);
   });
 });

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Decoded targets per controller, from the simulator's scenarios for each platform.
 import { describe, expect, it } from 'vitest';
-import { decoded, decodedWhy, provenance, vectorCells, VECTOR_COLUMNS } from '../../../renderer/src/components/format.js';
+import { clockTime, decoded, decodedWhy, provenance, vectorCells, VECTOR_COLUMNS } from '../../../renderer/src/components/format.js';
 import { createSimLab, scenarioNames } from '../../../lab/sim/index.js';
 
 describe('decoded message text for every simulated platform', () => {
@@ -28,5 +28,17 @@ describe('decoded message text for every simulated platform', () => {
       }
     }
     await b.close();
+  });
+});
+
+describe('clockTime', () => {
+  it('prints local 24-hour HH:MM:SS across a day', () => {
+    for (let at = new Date(2026, 11, 2, 0, 0, 0).getTime(); at < new Date(2026, 11, 3).getTime(); at += 3_599_123) {
+      const d = new Date(at);
+      expect(clockTime(at)).toMatch(/^\d\d:\d\d:\d\d$/);
+      expect(clockTime(at).split(':').map(Number)).toEqual([d.getHours(), d.getMinutes(), d.getSeconds()]);
+    }
+    expect(clockTime(new Date(2026, 0, 1, 9, 5, 7).getTime())).toBe('09:05:07');
+    expect(clockTime(new Date(2026, 0, 1, 23, 59, 59).getTime())).toBe('23:59:59');
   });
 });

@@ -4,6 +4,9 @@ import { bindLabApi, forwardEvents, isTrustedSender } from '../../../../electron
 import { LAB_METHODS, EVENT_CHANNEL, type LabEvent } from '../../../../common/ipc/contract.js';
 import { LabSession } from '../../../../lab/session.js';
 import { fakeBackend } from '../../../helpers/fake-backend.js';
+import { openSimLab } from '../../../../lab/sim/index.js';
+import { decodeReply, isWireVectors } from '../../../../common/ipc/wire.js';
+import { readTimesZeroed } from '../../../helpers/read-times.js';
 
 const PAGE = 'file:///opt/doorbell/out/renderer/index.html';
 
@@ -38,6 +41,18 @@ describe('electron/main/ipc/handle', () => {
     expect(r).toMatchObject({ ok: true, value: { title: 'transport test lab' } });
     const bad = await ipc.handlers.get('lab:getVectors')!(event(1), { bdf: 42 });
     expect(bad).toMatchObject({ ok: false, error: { op: 'request getVectors' } });
+  });
+
+  it('sends the vector table in its compact wire form, which decodes to the core\'s own answer', async () => {
+    const ipc = fakeIpcMain();
+    const s = new LabSession(await openSimLab({ scenario: 'x86-vtd-ir', params: {}, reason: 'test' }), { autoStart: false });
+    bindLabApi(ipc as never, s, new Set([1]), () => PAGE);
+    const bdf = ((await s.api.listDevices({})) as { ok: true; value: { bdf: string; vectorCount: number }[] }).value.find((d) => d.vectorCount > 0)!.bdf;
+    const r = (await ipc.handlers.get('lab:getVectors')!(event(1), { bdf })) as { ok: true; value: unknown };
+    expect(isWireVectors(r.value)).toBe(true);
+    // Two reads of the same table differ only in when each value was read.
+    expect(readTimesZeroed(decodeReply('getVectors', r))).toEqual(readTimesZeroed(await s.api.getVectors({ bdf })));
+    await s.close();
   });
 
   it.each([

@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: MIT
+// The compact wire form of replies that are large at lab scale. The model keeps one array entry
+// per CPU (a 512-CPU affinity is 512 numbers, counts are 512 numbers per vector) and provenance on
+// every read; as JSON, one 2048-vector device on 512 CPUs is 8.5 MB, and the page spends most of
+// its first render parsing it. On the wire the same table travels as:
+//   - CPU sets in the kernel's own list syntax ("0-511"), the form smp_affinity_list prints;
+//   - counts sparse (most CPUs never see a given vector), as [cpu, count] pairs;
+//   - every string and every provenance record once, referenced by index.
+// The codec is lossless: decode(encode(x)) deep-equals x (pinned by test/common/ipc/wire.test.ts
+// on every simulator scenario, the captured trees and this machine). Both transports encode (the
+// serve WebSocket and the Electron IPC binding); only renderer/src/api decodes. In-process callers
+// (CLI, reports, snapshots) never see the wire form.
+import type { Result } from '../errors.js';
+import type { DecodedMessage, DeviceVectors, MsiMessage, Provenance, Read, SourceKind, VectorRow } from '../model/index.js';
+import type { LabMethod, VectorTable } from './contract.js';
+
+export const VECTORS_WIRE = 'doorbell-vectors/1';
+
+/** A read: [prov, value] when ok; [prov (or -1), why, 0] when not. */
+type WRead<V> = [number, V] | [number, number, 0];
+/** A CPU set: a canonical list string's index, or the raw array when not ascending-unique. */
+type WCpus = number | number[];
+/** Counts: [n, cpu, count, cpu, count, …] for the non-zero CPUs, or the raw array when dense. */
+type WCounts = { n: number; nz: number[] } | number[];
+
+type WRow = [
+  index: number, kind: 0 | 1, irq: number | null, chip: number, hwirq: number | null,
+  domainChain: WRead<number[]>, controller: number, actions: number[],
+  message: WRead<[number, number]>, cachedMessage: WRead<[number, number]>, masked: WRead<0 | 1>,
+  decoded: DecodedMessage, eventfd: number, affinity: WRead<WCpus>, effective: WRead<WCpus>, pending: 0 | 1,
+  counts: WRead<WCounts>,
+];
+
+export interface WireVectors {
+  wire: typeof VECTORS_WIRE;
+  bdf: string;
+  notes: string[];
+  /** Interned strings. */
+  s: string[];
+  /** Provenance records: [source, path (or -1), at, origin (or -1)], strings as indexes into `s`. */
+  p: [number, number, number, number][];
+  rows: WRow[];
+  /** VectorTable.window: [first, total], when the rows are a window of the table. */
+  win?: [number, number];
+}
+
+/*
+ * Every VectorRow field must be handled by the codec: a field added to the model and not here
+ * fails to compile (decode builds the row literal; this names the encoded keys).
+ */
+type Encoded = 'index' | 'kind' | 'irq' | 'chip' | 'hwirq' | 'domainChain' | 'controller' | 'actions' | 'message'
+  | 'cachedMessage' | 'masked' | 'decoded' | 'eventfd' | 'affinity' | 'effective' | 'pending' | 'counts';
+type MissingFromCodec = Exclude<keyof VectorRow, Encoded>;
+const codecCoversRow: MissingFromCodec extends never ? true : false = true;
+void codecCoversRow;
+
+class Interner {
+  readonly list: string[] = [];
+  private readonly map = new Map<string, number>();
+  id(s: string): number {
+    let i = this.map.get(s);
+    if (i === undefined) { i = this.list.length; this.list.push(s); this.map.set(s, i); }
+    return i;
+  }
+}
+
+/** The kernel's list form when `cpus` is strictly ascending, else null (sent raw, nothing lost). */
+function canonicalList(cpus: readonly number[]): string | null {
+  let out = '';
+  for (let i = 0; i < cpus.length; ) {
+    const a = cpus[i]!;
+    if (!Number.isInteger(a) || a < 0 || (i > 0 && a <= cpus[i - 1]!)) return null;
+    let j = i;
+    while (j + 1 < cpus.length && cpus[j + 1] === cpus[j]! + 1) j++;
+    out += (out ? ',' : '') + (i === j ? `${a}` : `${a}-${cpus[j]}`);
+    i = j + 1;
+  }
+  return out;
+}
+
+function expandList(s: string): number[] {
+  const out: number[] = [];
+  if (s === '') return out;
+  for (const part of s.split(',')) {
+    const dash = part.indexOf('-');
+    const a = Number(dash < 0 ? part : part.slice(0, dash));
+    const b = dash < 0 ? a : Number(part.slice(dash + 1));
+    for (let c = a; c <= b; c++) out.push(c);
+  }
+  return out;
+}
+
+export function encodeVectors(t: DeviceVectors): WireVectors {
+  const s = new Interner();
+  const p: [number, number, number, number][] = [];
+  // path → at → indexes of the records with that path and time (source and origin rarely differ).
+  const pmap = new Map<string | undefined, Map<number, number[]>>();
+  const prov = (f: Provenance | undefined): number => {
+    if (!f) return -1;
+    let byAt = pmap.get(f.path);
+    if (!byAt) { byAt = new Map(); pmap.set(f.path, byAt); }
+    let ids = byAt.get(f.at);
+    if (!ids) { ids = []; byAt.set(f.at, ids); }
+    const src = s.id(f.source), origin = f.origin === undefined ? -1 : s.id(f.origin);
+    for (const i of ids) if (p[i]![0] === src && p[i]![3] === origin) return i;
+    const i = p.length;
+    p.push([src, f.path === undefined ? -1 : s.id(f.path), f.at, origin]);
+    ids.push(i);
+    return i;
+  };
+  const read = <T, V>(r: Read<T>, enc: (v: T) => V): WRead<V> => (r.ok ? [prov(r.from), enc(r.value)] : [prov(r.from), s.id(r.why), 0]);
+  const msg = (m: MsiMessage): [number, number] => [s.id(m.address), m.data];
+  const cpus = (c: number[]): WCpus => { const l = canonicalList(c); return l === null ? c : s.id(l); };
+  const counts = (c: number[]): WCounts => {
+    const nz: number[] = [];
+    for (let i = 0; i < c.length; i++) if (c[i] !== 0) nz.push(i, c[i]!);
+    return nz.length < c.length ? { n: c.length, nz } : c;
+  };
+  const rows = t.vectors.map((v): WRow => [
+    v.index, v.kind === 'msix' ? 1 : 0, v.irq, v.chip === null ? -1 : s.id(v.chip), v.hwirq,
+    read(v.domainChain, (d) => d.map((x) => s.id(x))), s.id(v.controller), v.actions.map((a) => s.id(a)),
+    read(v.message, msg), read(v.cachedMessage, msg), read(v.masked, (m) => (m ? 1 : 0)),
+    v.decoded, s.id(v.eventfd), read(v.affinity, cpus), read(v.effective, cpus), v.pending ? 1 : 0,
+    read(v.counts, counts),
+  ]);
+  const w: WireVectors = { wire: VECTORS_WIRE, bdf: t.bdf, notes: t.notes, s: s.list, p, rows };
+  const win = (t as Partial<VectorTable>).window;
+  if (win) w.win = [win.first, win.total];
+  return w;
+}
+
+export function isWireVectors(x: unknown): x is WireVectors {
+  return typeof x === 'object' && x !== null && (x as { wire?: unknown }).wire === VECTORS_WIRE;
+}
+
+export function decodeVectors(w: WireVectors): DeviceVectors {
+  const S = w.s;
+  const P: Provenance[] = w.p.map(([src, path, at, origin]) => {
+    const f: Provenance = { source: S[src] as SourceKind, at };
+    if (path >= 0) f.path = S[path]!;
+    if (origin >= 0) f.origin = S[origin] as SourceKind;
+    return f;
+  });
+  // Provenance objects are shared by the reads that had equal ones; copy so no two reads alias.
+  const from = (i: number): Provenance => ({ ...P[i]! });
+  const read = <V, T>(r: WRead<V>, dec: (v: V) => T): Read<T> => {
+    if (r.length === 2) return { ok: true, value: dec(r[1]), from: from(r[0]) };
+    return r[0] >= 0 ? { ok: false, why: S[r[1]]!, from: from(r[0]) } : { ok: false, why: S[r[1]]! };
+  };
+  /*
+   * Per-CPU arrays are expanded when first used: the page shows a few dozen rows of a 2048-vector
+   * table, and building 512-entry arrays for every row costs more than the whole rest of the
+   * decode. The value is an ordinary enumerable property once read (JSON, spreads and deep
+   * equality see the array).
+   */
+  const lazy = <V, T>(r: WRead<V>, dec: (v: V) => T): Read<T> => {
+    if (r.length !== 2) return read(r, dec);
+    const wire = r[1];
+    let value: T | undefined;
+    return {
+      ok: true,
+      get value(): T { return (value ??= dec(wire)); },
+      set value(v: T) { value = v; },
+      from: from(r[0]),
+    } as Read<T>;
+  };
+  const lists = new Map<number, number[]>();
+  const cpus = (c: WCpus): number[] => {
+    if (typeof c !== 'number') return c;
+    let l = lists.get(c);
+    if (!l) { l = expandList(S[c]!); lists.set(c, l); }
+    return l.slice();
+  };
+  const counts = (c: WCounts): number[] => {
+    if (Array.isArray(c)) return c;
+    const out = new Array<number>(c.n).fill(0);
+    for (let i = 0; i < c.nz.length; i += 2) out[c.nz[i]!] = c.nz[i + 1]!;
+    return out;
+  };
+  const msg = (m: [number, number]): MsiMessage => ({ address: S[m[0]]!, data: m[1] });
+  const vectors = w.rows.map((r): VectorRow => ({
+    index: r[0], kind: r[1] === 1 ? 'msix' : 'msi', irq: r[2], chip: r[3] < 0 ? null : S[r[3]]!, hwirq: r[4],
+    domainChain: read(r[5], (d) => d.map((i) => S[i]!)), controller: S[r[6]] as VectorRow['controller'], actions: r[7].map((i) => S[i]!),
+    message: read(r[8], msg), cachedMessage: read(r[9], msg), masked: read(r[10], (m) => m === 1),
+    decoded: r[11], eventfd: S[r[12]] as VectorRow['eventfd'], affinity: lazy(r[13], cpus), effective: lazy(r[14], cpus), pending: r[15] === 1,
+    counts: lazy(r[16], counts),
+  }));
+  return { bdf: w.bdf, vectors, notes: w.notes };
+}
+
+/** Replies with a compact wire form; every other reply travels as the model itself. */
+const ENCODERS: Partial<Record<LabMethod, (v: never) => unknown>> = {
+  getVectors: (v: VectorTable) => encodeVectors(v),
+};
+
+/** A getVectors reply from its wire form (the table, and whether it is a window). */
+export function decodeVectorTable(w: WireVectors): VectorTable {
+  return { ...decodeVectors(w), window: w.win ? { first: w.win[0], total: w.win[1] } : null };
+}
+
+/** What a transport sends for a reply (serve WebSocket, Electron IPC). */
+export function encodeReply(method: LabMethod | string, r: Result<unknown>): Result<unknown> {
+  const enc = ENCODERS[method as LabMethod] as ((v: unknown) => unknown) | undefined;
+  return enc && r.ok ? { ok: true, value: enc(r.value) } : r;
+}
+
+/** The model back from what a transport received (renderer/src/api only). */
+export function decodeReply(method: LabMethod, r: Result<unknown>): Result<unknown> {
+  if (r.ok && method === 'getVectors' && isWireVectors(r.value)) return { ok: true, value: decodeVectorTable(r.value) };
+  return r;
+}

@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: MIT
+// The vector table's wire form is lossless: for every device of every backend this machine has
+// (each simulator scenario, the captured trees, this machine's own kernel), what the renderer
+// decodes deep-equals what the core produced — after a real JSON round trip, as the WebSocket and
+// IPC carry it. And it is what makes a 2048-vector table small enough to render quickly.
+import { describe, expect, it } from 'vitest';
+import type { DeviceVectors, Read, VectorRow } from '../../../common/model/index.js';
+import type { VectorTable } from '../../../common/ipc/contract.js';
+import { decodeReply, decodeVectors, encodeReply, encodeVectors, isWireVectors, VECTORS_WIRE } from '../../../common/ipc/wire.js';
+import type { LabBackend } from '../../../lab/backend.js';
+import { openLinuxLab } from '../../../lab/linux/index.js';
+import { openSimLab } from '../../../lab/sim/index.js';
+import { scenarioNames } from '../../../lab/sim/scenario.js';
+import { CONSOLE, E1000E, NOIOMMU } from '../../fixtures/sysroots/paths.js';
+
+const viaJson = <T>(x: T): T => JSON.parse(JSON.stringify(x)) as T;
+
+async function everyTable(lab: LabBackend): Promise<DeviceVectors[]> {
+  const out: DeviceVectors[] = [];
+  for (const d of await lab.devices()) {
+    try { out.push(await lab.vectors(d.bdf)); } catch { /* a device whose vectors cannot be read has no table to carry */ }
+  }
+  await lab.close();
+  return out;
+}
+
+function expectRoundTrip(t: DeviceVectors): void {
+  const w = viaJson(encodeVectors(t));
+  expect(isWireVectors(w)).toBe(true);
+  expect(decodeVectors(w), t.bdf).toEqual(viaJson(t));
+}
+
+describe('vector table wire form round-trips every real table', () => {
+  for (const name of scenarioNames()) {
+    it(`sim:${name}`, async () => {
+      const tables = await everyTable(await openSimLab({ scenario: name, reason: 'wire test' }));
+      expect(tables.length).toBeGreaterThan(0);
+      expect(tables.some((t) => t.vectors.length > 0)).toBe(true);
+      tables.forEach(expectRoundTrip);
+    });
+  }
+  for (const [label, root] of [['e1000e under vfio-pci', E1000E], ['virtio console under VT-d', CONSOLE], ['virtio without IOMMU', NOIOMMU]] as const) {
+    it(`captured tree: ${label}`, async () => {
+      const tables = await everyTable(await openLinuxLab({ root, reason: 'wire test' }));
+      expect(tables.some((t) => t.vectors.length > 0)).toBe(true);
+      tables.forEach(expectRoundTrip);
+    });
+  }
+  it('this machine (linux)', async () => {
+    const tables = await everyTable(await openLinuxLab({ root: '/', reason: 'wire test' }));
+    tables.forEach(expectRoundTrip);
+  });
+});
+
+const at = 1_796_000_000_000;
+function row(over: Partial<VectorRow> = {}): VectorRow {
+  const ok = <T>(value: T, path?: string): Read<T> => ({ ok: true, value, from: path === undefined ? { source: 'sim', at } : { source: 'procfs', path, at } });
+  return {
+    index: 0, kind: 'msix', irq: 40, chip: 'IR-PCI-MSIX-0000:01:00.0', hwirq: 0x80000,
+    domainChain: ok(['IR-PCI-MSIX-0000:01:00.0', 'INTEL-IR-0', 'VECTOR']), controller: 'intel-ir', actions: ['vfio-msix[0](0000:01:00.0)'],
+    message: ok({ address: '0xfee00010', data: 0 }), cachedMessage: ok({ address: '0xfee00010', data: 0 }),
+    masked: ok(false), decoded: { kind: 'intel-remap', handle: 1, shv: true, subhandle: 0, irteTargetApicId: 2 }, eventfd: 'assigned',
+    affinity: ok([0, 1, 2, 3], '/proc/irq/40/smp_affinity_list'), effective: ok([2], '/proc/irq/40/effective_affinity_list'),
+    pending: false, counts: ok([0, 0, 7, 0], '/proc/interrupts'), ...over,
+  };
+}
+
+describe('vector table wire form: the cases real tables may not have', () => {
+  it('keeps CPU arrays that are not ascending-unique, empty sets and dense counts exactly', () => {
+    const t: DeviceVectors = { bdf: '0000:01:00.0', notes: ['n'], vectors: [
+      row({ affinity: { ok: true, value: [3, 1, 1], from: { source: 'sim', at } }, effective: { ok: true, value: [], from: { source: 'sim', at } } }),
+      row({ index: 1, counts: { ok: true, value: [1, 2, 3, 4], from: { source: 'snapshot', origin: 'procfs', at } } }),
+      row({ index: 2, counts: { ok: true, value: [], from: { source: 'sim', at } } }),
+    ] };
+    expectRoundTrip(t);
+  });
+
+  it('keeps failed reads with and without provenance, null IRQ/chip/hwirq, MSI kind and pending', () => {
+    const t: DeviceVectors = { bdf: '0000:01:00.0', notes: [], vectors: [row({
+      kind: 'msi', irq: null, chip: null, hwirq: null, pending: true, eventfd: 'unknown', controller: 'unknown',
+      message: { ok: false, why: 'MSI-X table not mappable', from: { source: 'config', path: '/sys/bus/pci/devices/0000:01:00.0/config', at } },
+      cachedMessage: { ok: false, why: 'no debugfs' }, masked: { ok: true, value: true, from: { source: 'sim', at } },
+      domainChain: { ok: false, why: 'no debugfs' }, decoded: { kind: 'undecoded', why: 'no message' },
+      affinity: { ok: false, why: 'EACCES' }, effective: { ok: false, why: 'EACCES' }, counts: { ok: false, why: 'not in /proc/interrupts' },
+    })] };
+    expectRoundTrip(t);
+  });
+
+  it('decoded rows do not share arrays or provenance objects (a mutation stays in its row)', () => {
+    const t: DeviceVectors = { bdf: '0000:01:00.0', notes: [], vectors: [row(), row({ index: 1 })] };
+    const d = decodeVectors(viaJson(encodeVectors(t)));
+    const [a, b] = d.vectors as [VectorRow, VectorRow];
+    expect(a.affinity.ok && b.affinity.ok && a.affinity.value !== b.affinity.value).toBe(true);
+    expect(a.counts.ok && b.counts.ok && a.counts.from !== b.counts.from).toBe(true);
+  });
+
+  it('is a small fraction of the model at lab scale (512 CPUs, 2048 vectors)', () => {
+    const cpus = Array.from({ length: 512 }, (_, i) => i);
+    const vectors = Array.from({ length: 2048 }, (_, i) => {
+      const counts = new Array<number>(512).fill(0);
+      counts[i % 512] = 1000 + i;
+      return row({
+        index: i, irq: 100 + i, affinity: { ok: true, value: cpus, from: { source: 'procfs', path: `/proc/irq/${100 + i}/smp_affinity_list`, at } },
+        effective: { ok: true, value: [i % 512], from: { source: 'procfs', path: `/proc/irq/${100 + i}/effective_affinity_list`, at } },
+        counts: { ok: true, value: counts, from: { source: 'procfs', path: '/proc/interrupts', at } },
+      });
+    });
+    const t: DeviceVectors = { bdf: '0000:01:00.0', notes: [], vectors };
+    const model = JSON.stringify(t).length;
+    const wire = JSON.stringify(encodeVectors(t)).length;
+    expect(wire).toBeLessThan(model / 10);
+    expectRoundTrip(t);
+  });
+});
+
+describe('encodeReply / decodeReply', () => {
+  it('encodes getVectors replies only, and passes errors and other methods through', () => {
+    for (const window of [null, { first: 0, total: 2048 }, { first: 64, total: 100 }]) {
+      const t: VectorTable = { bdf: '0000:01:00.0', notes: [], vectors: [row()], window };
+      const e = encodeReply('getVectors', { ok: true, value: t });
+      expect(e.ok && isWireVectors(e.value) && e.value.wire).toBe(VECTORS_WIRE);
+      expect(decodeReply('getVectors', viaJson(e))).toEqual({ ok: true, value: viaJson(t) });
+    }
+    const err = { ok: false as const, error: { op: 'read device', message: 'gone', hint: 'pick another' } };
+    expect(encodeReply('getVectors', err)).toBe(err);
+    expect(decodeReply('getVectors', err)).toBe(err);
+    const other = { ok: true as const, value: { bdf: 'x' } };
+    expect(encodeReply('listDevices', other)).toBe(other);
+    expect(decodeReply('listDevices', other)).toBe(other);
+  });
+});

@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: MIT
+// getVectors with a window: exactly rows first..first+count-1 of the whole table, with its notes
+// and length, from every backend (the simulator and snapshots build the window alone; the linux
+// backend cuts it from the whole table).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { VectorTable } from '../../common/ipc/contract.js';
+import type { LabBackend } from '../../lab/backend.js';
+import { openLinuxLab } from '../../lab/linux/index.js';
+import { LabSession } from '../../lab/session.js';
+import { openSimLab } from '../../lab/sim/index.js';
+import { captureSnapshot, encodeSnapshot, openSnapshotLab, writeFileAtomic } from '../../lab/snapshot/index.js';
+import { E1000E } from '../fixtures/sysroots/paths.js';
+import { SCALE_SCENARIO } from '../renderer/helpers.js';
+import { readTimesZeroed } from '../helpers/read-times.js';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'doorbell-window-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+async function table(s: LabSession, req: { bdf: string; first?: number; count?: number }): Promise<VectorTable> {
+  const r = await s.api.getVectors(req);
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value;
+}
+
+async function expectWindows(open: () => Promise<LabBackend>, bdf: string, minRows: number): Promise<void> {
+  const s = new LabSession(await open(), { autoStart: false });
+  try {
+    const whole = await table(s, { bdf });
+    expect(whole.window).toBeNull();
+    const n = whole.vectors.length;
+    expect(n).toBeGreaterThanOrEqual(minRows);
+    for (const [first, count] of [[0, 64], [0, 1], [Math.floor(n / 2), 7], [n - 3, 64], [n, 5], [0, n + 10]] as const) {
+      const w = await table(s, { bdf, first, count });
+      expect(w.window, `first ${first} count ${count}`).toEqual({ first, total: n });
+      expect(readTimesZeroed(w.vectors), `first ${first} count ${count}`).toEqual(readTimesZeroed(whole.vectors.slice(first, first + count)));
+      expect(w.notes).toEqual(whole.notes);
+      expect(w.bdf).toBe(bdf);
+    }
+    const bad = await s.api.getVectors({ bdf, count: 0 });
+    expect(bad.ok ? null : bad.error.message).toMatch(/request.count should be/);
+  } finally {
+    await s.close();
+  }
+}
+
+describe('getVectors windows', () => {
+  it('simulator: the 2048-vector device on 512 CPUs', async () => {
+    await expectWindows(() => openSimLab({ scenario: SCALE_SCENARIO, params: {}, reason: 'test' }), '0000:01:00.0', 2048);
+  });
+  it('captured tree: e1000e under vfio-pci (linux backend)', async () => {
+    await expectWindows(() => openLinuxLab({ root: E1000E, reason: 'test' }), '0000:00:02.0', 3);
+  });
+  it('a snapshot of the simulator', async () => {
+    const live = await openSimLab({ scenario: 'arm64-its-smmuv3', params: {}, reason: 'test' });
+    const file = path.join(tmp, 'w.dbsnap');
+    writeFileAtomic(file, encodeSnapshot(await captureSnapshot(live, { intervalMs: 20 })).bytes);
+    await live.close();
+    await expectWindows(() => openSnapshotLab({ file, reason: 'test' }), '0000:01:00.0', 64);
+  });
+});
