@@ -42,6 +42,8 @@ export class LabSession {
   private prev: InterruptSample | null = null;
   private lastDelta: CountsDelta | null = null;
   private watchIrqs: number[] | undefined;
+  /** The IRQs of each device's last whole table read (until a change to that device is announced). */
+  private readonly tableIrqs = new Map<string, number[]>();
   private unsubscribeLog: () => void;
   private ticking = false;
 
@@ -66,6 +68,7 @@ export class LabSession {
   }
 
   private emit(e: LabEvent): void {
+    if (e.type === 'changed') { if (e.bdf) this.tableIrqs.delete(e.bdf); else this.tableIrqs.clear(); }
     for (const l of this.listeners) {
       try { l(e); } catch { /* a client that throws must not stop the others */ }
     }
@@ -130,7 +133,11 @@ export class LabSession {
   /** The table, or a window of it (built alone where the backend can, else cut from the whole). */
   private async vectorTable(bdf: string, first = 0, count?: number): Promise<VectorTable> {
     const b = this.backend;
-    if (count === undefined && first === 0) return { ...(await b.vectors(bdf)), window: null };
+    if (count === undefined && first === 0) {
+      const whole = await b.vectors(bdf);
+      this.tableIrqs.set(bdf, whole.vectors.map((x) => x.irq).filter((x): x is number => x !== null));
+      return { ...whole, window: null };
+    }
     if (b.vectorWindow && count !== undefined) {
       const { table, total } = await b.vectorWindow(bdf, first, count);
       return { ...table, window: { first, total } };
@@ -180,8 +187,9 @@ export class LabSession {
         this.live = { intervalMs: r.intervalMs as number, paused: r.paused as boolean, watch: (r.watch as string | undefined) ?? null };
         this.watchIrqs = undefined;
         if (this.live.watch) {
-          const v = await b.vectors(this.live.watch);
-          this.watchIrqs = v.vectors.map((x) => x.irq).filter((x): x is number => x !== null);
+          // The page reads the whole table just before it asks to watch the device: reuse its IRQs.
+          this.watchIrqs = this.tableIrqs.get(this.live.watch)
+            ?? (await b.vectors(this.live.watch)).vectors.map((x) => x.irq).filter((x): x is number => x !== null);
         }
         this.schedule();
         this.emit({ type: 'status', paused: this.live.paused, intervalMs: this.live.intervalMs });

@@ -10,7 +10,7 @@
 // loads, so no figure carries the previous page's work. Medians of RUNS loads; references in the
 // same run: a 9-vector device under the same conditions, and an empty page in the same browser
 // (Chromium's own floor for a new page on this machine).
-/* global document, WebSocket, location, requestAnimationFrame, PerformanceObserver, performance, console -- page.evaluate bodies run in Chromium */
+/* global document, WebSocket, location, requestAnimationFrame, PerformanceObserver -- page.evaluate bodies run in Chromium */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';

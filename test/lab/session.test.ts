@@ -55,3 +55,34 @@ describe('lab/session', () => {
     await s.close();
   });
 });
+
+describe('lab/session live watch', () => {
+  it('watches the IRQs of the table the page just read, without reading it again; re-reads after a change', async () => {
+    const { openSimLab } = await import('../../lab/sim/index.js');
+    const sim = await openSimLab({ scenario: 'x86-vtd-ir', params: {}, reason: 'test' });
+    let reads = 0;
+    const counted = new Proxy(sim, { get: (t, k) => (k === 'vectors' ? (bdf: string) => { reads++; return t.vectors(bdf); } : Reflect.get(t, k)) });
+    const fs = await import('node:fs'), os = await import('node:os'), path = await import('node:path');
+    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'doorbell-session-'));
+    const s = new LabSession(counted, { autoStart: false, stateDir });
+    const bdf = (await sim.devices()).find((d) => d.vectorCount > 0)!.bdf;
+    const table = await s.api.getVectors({ bdf });
+    expect(reads).toBe(1);
+    expect((await s.api.setLive({ intervalMs: 1000, paused: true, watch: bdf })).ok).toBe(true);
+    expect(reads).toBe(1);
+    // What the tick samples is exactly the table's IRQs.
+    const sampled: (readonly number[] | undefined)[] = [];
+    const sample = sim.sample.bind(sim);
+    sim.sample = (irqs) => { sampled.push(irqs); return sample(irqs); };
+    await s.tick();
+    expect(sampled[0]).toEqual(table.ok ? table.value.vectors.map((v) => v.irq).filter((x) => x !== null) : null);
+    // An affinity move announces a change to the device: the next watch reads the table afresh.
+    const v = table.ok ? table.value.vectors[0]! : null;
+    await s.api.setAffinity({ bdf, index: v!.index, cpus: '1' });
+    await s.api.setLive({ intervalMs: 1000, paused: true, watch: bdf });
+    expect(reads).toBeGreaterThan(1);
+    await s.api.restoreAll({});
+    await s.close();
+    fs.rmSync(stateDir, { recursive: true, force: true });
+  });
+});

@@ -30,7 +30,8 @@ export function electronClient(bridge: DoorbellBridge): LabClient {
   };
 }
 
-function websocketClient(): LabClient {
+/** The client over serve mode's WebSocket (exported for tests, which hand it a fake socket). */
+export function websocketClient(): LabClient {
   const token = new URLSearchParams(window.location.search).get('token');
   const url = `${window.location.protocol === 'https:' ? 'wss' : 'ws'}://${window.location.host}/api${token ? `?token=${encodeURIComponent(token)}` : ''}`;
   const pending = new Map<number, (r: Result<unknown>) => void>();

@@ -52,6 +52,7 @@ beforeAll(async () => {
   fs.writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>Doorbell</title>');
   fs.mkdirSync(path.join(dir, 'assets'));
   fs.writeFileSync(path.join(dir, 'assets', 'a.js'), 'console.log(1)');
+  fs.writeFileSync(path.join(dir, 'assets', 'index-DHl2IZJS.js'), 'console.log(2)');
   session = new LabSession(fakeBackend(), { autoStart: false });
   server = await startServer({ session, staticDir: dir });
 });
@@ -84,6 +85,19 @@ describe('lab/server/serve', () => {
     const asset = await get(`http://127.0.0.1:${server.port}/assets/a.js`, { cookie });
     expect(asset.status).toBe(200);
     expect(asset.headers['content-type']).toContain('javascript');
+  });
+
+  it('lets the browser keep content-hashed assets for good, and never the page or an unhashed file', async () => {
+    const page = await get(server.url);
+    expect(page.headers['cache-control']).toBe('no-store');
+    const cookie = String(page.headers['set-cookie']).split(';')[0]!;
+    const hashed = await get(`http://127.0.0.1:${server.port}/assets/index-DHl2IZJS.js`, { cookie });
+    expect(hashed.status).toBe(200);
+    expect(hashed.headers['cache-control']).toBe('private, max-age=31536000, immutable');
+    const plain = await get(`http://127.0.0.1:${server.port}/assets/a.js`, { cookie });
+    expect(plain.headers['cache-control']).toBe('no-store');
+    // Still behind the token.
+    expect((await get(`http://127.0.0.1:${server.port}/assets/index-DHl2IZJS.js`)).status).toBe(401);
   });
 
   it('does not serve files outside the renderer directory', async () => {

@@ -49,6 +49,27 @@ describe('device store over the simulator', () => {
     expect(dev.lastTick).toBe(d!.at);
   });
 
+  it('counts per CPU come from the table until a tick brings newer ones, and from a re-read table after that', async () => {
+    const b = sim();
+    lab = install(b);
+    const dev = useDeviceStore();
+    await dev.open('0000:02:00.0');
+    const v = dev.table!.vectors.find((x) => x.irq !== null && x.counts.ok)!;
+    expect(dev.countsOf(v)).toEqual(v.counts.ok ? v.counts.value : null);
+    lab.session.onEvent((e) => { if (e.type === 'counts') dev.applyDelta(e.delta); });
+    await lab.session.tick();
+    b.advance(5000);
+    const d = (await lab.session.tick())!;
+    const moved = dev.table!.vectors.find((x) => x.irq !== null && d.changed[x.irq])!;
+    expect(dev.countsOf(moved)).toBe(d.changed[moved.irq!]);
+    expect(dev.countsOf(moved)).not.toEqual(moved.counts.ok ? moved.counts.value : null);
+    await dev.refresh();
+    const again = dev.table!.vectors.find((x) => x.index === moved.index)!;
+    expect(again).not.toBe(moved);
+    expect(dev.countsOf(again)).toEqual(again.counts.ok ? again.counts.value : null);
+    expect(dev.countsOf({ ...again, irq: null })).toBeUndefined();
+  });
+
   it('ignores deltas while paused and says so to the core', async () => {
     const b = sim();
     lab = install(b);

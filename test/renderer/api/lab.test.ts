@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: MIT
+// The page's serve-mode client over a stand-in WebSocket: what is asked before the socket opens is
+// sent in order once it does (a prefetched table first), nothing asked on a dead connection runs
+// on a later one, prefetched replies are handed out once, and wire-form tables are decoded.
+import { afterEach, describe, expect, it } from 'vitest';
+import { lab, prefetch, setLabClient, websocketClient } from '../../../renderer/src/api/lab.js';
+import { encodeReply } from '../../../common/ipc/wire.js';
+import type { VectorTable } from '../../../common/ipc/contract.js';
+
+class FakeSocket {
+  static all: FakeSocket[] = [];
+  sent: { id: number; method: string; req: unknown }[] = [];
+  onopen: (() => void) | null = null;
+  onmessage: ((m: { data: string }) => void) | null = null;
+  onclose: (() => void) | null = null;
+  constructor(readonly url: string) { FakeSocket.all.push(this); }
+  send(s: string) { this.sent.push(JSON.parse(s) as { id: number; method: string; req: unknown }); }
+  open() { this.onopen?.(); }
+  reply(id: number, result: unknown) { this.onmessage?.({ data: JSON.stringify({ kind: 'reply', id, result }) }); }
+  close() { this.onclose?.(); }
+}
+
+const realWs = globalThis.WebSocket;
+function useFakeSockets(): void {
+  FakeSocket.all = [];
+  (globalThis as { WebSocket: unknown }).WebSocket = FakeSocket;
+}
+afterEach(() => { (globalThis as { WebSocket: unknown }).WebSocket = realWs; setLabClient(null); });
+
+const table: VectorTable = {
+  bdf: '0000:01:00.0', notes: [], window: { first: 0, total: 2048 },
+  vectors: [{
+    index: 0, kind: 'msix', irq: 24, chip: 'ITS-PCI-MSIX-0000:01:00.0', hwirq: 0, domainChain: { ok: false, why: 'no debugfs' }, controller: 'gic-its',
+    actions: [], message: { ok: true, value: { address: '0x8000040', data: 0 }, from: { source: 'sim', at: 1 } }, cachedMessage: { ok: false, why: 'no debugfs' },
+    masked: { ok: true, value: false, from: { source: 'sim', at: 1 } }, decoded: { kind: 'its', doorbell: '0x8000040', eventId: 0 }, eventfd: 'assigned',
+    affinity: { ok: true, value: [0, 1, 2, 3], from: { source: 'sim', at: 1 } }, effective: { ok: true, value: [2], from: { source: 'sim', at: 1 } },
+    pending: false, counts: { ok: true, value: [0, 0, 5, 0], from: { source: 'sim', at: 1 } },
+  }],
+};
+
+describe('renderer/src/api websocket client', () => {
+  it('sends what was asked before the socket opened, in order, before the connection listeners\' own calls', async () => {
+    useFakeSockets();
+    const c = websocketClient();
+    const ws = FakeSocket.all[0]!;
+    const a = c.call('getVectors', { bdf: '0000:01:00.0', count: 64 });
+    const b = c.call('getLab', {});
+    c.onConnection((up) => { if (up) void c.call('listDevices', {}); });
+    expect(ws.sent).toEqual([]);
+    ws.open();
+    expect(ws.sent.map((m) => m.method)).toEqual(['getVectors', 'getLab', 'listDevices']);
+    ws.reply(ws.sent[0]!.id, encodeReply('getVectors', { ok: true, value: table }));
+    ws.reply(ws.sent[1]!.id, { ok: true, value: { title: 't' } });
+    // The wire form is decoded: the page sees the model.
+    expect(await a).toEqual({ ok: true, value: JSON.parse(JSON.stringify(table)) });
+    expect(await b).toEqual({ ok: true, value: { title: 't' } });
+  });
+
+  it('answers every call on a connection that closed with an error, and never sends it on the next one', async () => {
+    useFakeSockets();
+    const c = websocketClient();
+    const first = FakeSocket.all[0]!;
+    const move = c.call('setAffinity', { bdf: '0000:01:00.0', index: 0, cpus: '1' });
+    first.close();
+    const r = await move;
+    expect(r.ok).toBe(false);
+    await new Promise((res) => setTimeout(res, 300)); // the client reconnects by itself
+    const second = FakeSocket.all[1]!;
+    second.open();
+    expect(second.sent).toEqual([]);
+  });
+
+  it('hands a prefetched reply to the first call that asks for it, once', async () => {
+    useFakeSockets();
+    (window as { doorbell?: unknown }).doorbell = undefined;
+    setLabClient(websocketClient());
+    const ws = FakeSocket.all[0]!;
+    prefetch('getVectors', { bdf: '0000:01:00.0', count: 64 });
+    ws.open();
+    expect(ws.sent).toHaveLength(1);
+    ws.reply(ws.sent[0]!.id, encodeReply('getVectors', { ok: true, value: table }));
+    const got = await lab().call('getVectors', { bdf: '0000:01:00.0', count: 64 });
+    expect(got.ok && got.value.window).toEqual({ first: 0, total: 2048 });
+    expect(ws.sent).toHaveLength(1); // not asked again
+    void lab().call('getVectors', { bdf: '0000:01:00.0', count: 64 });
+    expect(ws.sent).toHaveLength(2); // a second call is a new request
+    // A different request is never answered from the prefetch.
+    prefetch('getVectors', { bdf: '0000:01:00.0', count: 64 });
+    void lab().call('getVectors', { bdf: '0000:02:00.0', count: 64 });
+    expect(ws.sent.map((m) => (m.req as { bdf: string }).bdf)).toEqual(['0000:01:00.0', '0000:01:00.0', '0000:01:00.0', '0000:02:00.0']);
+  });
+});
