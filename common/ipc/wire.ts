@@ -6,13 +6,15 @@
 //   - CPU sets in the kernel's own list syntax ("0-511"), the form smp_affinity_list prints;
 //   - counts sparse (most CPUs never see a given vector), as [cpu, count] pairs;
 //   - every string and every provenance record once, referenced by index.
-// The codec is lossless: decode(encode(x)) deep-equals x (pinned by test/common/ipc/wire.test.ts
+// The checks' report travels with each string once (its findings repeat their rule's texts).
+// The codecs are lossless: decode(encode(x)) deep-equals x (pinned by test/common/ipc/wire.test.ts
 // on every simulator scenario, the captured trees and this machine). Both transports encode (the
 // serve WebSocket and the Electron IPC binding); only renderer/src/api decodes. In-process callers
 // (CLI, reports, snapshots) never see the wire form.
 import type { Result } from '../errors.js';
 import type { DecodedMessage, DeviceVectors, MsiMessage, Provenance, Read, SourceKind, VectorRow } from '../model/index.js';
-import type { LabMethod, VectorTable } from './contract.js';
+import type { LabMethod, LabReplies, VectorTable } from './contract.js';
+import type { Finding } from '../checks/types.js';
 
 export const VECTORS_WIRE = 'doorbell-vectors/1';
 
@@ -188,9 +190,57 @@ export function decodeVectors(w: WireVectors): DeviceVectors {
   return { bdf: w.bdf, vectors, notes: w.notes };
 }
 
+export const CHECKS_WIRE = 'doorbell-checks/1';
+
+/** A finding with its strings as indexes: [rule, severity, title, subject, message, explanation, hint, evidence]. */
+type WFinding = [number, number, number, Finding['subject'], number, number, number, number[]];
+
+/**
+ * The checks' report: a rule's findings repeat its title, explanation and hint (a 2048-vector
+ * device without a guest RMR has 4096 findings, 4 MB as JSON); every string travels once.
+ */
+export interface WireChecks {
+  wire: typeof CHECKS_WIRE;
+  s: string[];
+  f: WFinding[];
+  /** The report without its findings. */
+  rest: Omit<LabReplies['runChecks'], 'findings'>;
+}
+
+/*
+ * Every Finding field must be in the tuple: a field added to the model and not here fails to
+ * compile (decode builds the finding literal; this names the encoded keys).
+ */
+type FindingMissingFromCodec = Exclude<keyof Finding, 'rule' | 'severity' | 'title' | 'subject' | 'message' | 'explanation' | 'hint' | 'evidence'>;
+const codecCoversFinding: FindingMissingFromCodec extends never ? true : false = true;
+void codecCoversFinding;
+
+export function encodeChecks(r: LabReplies['runChecks']): WireChecks {
+  const s = new Interner();
+  const { findings, ...rest } = r;
+  const f = findings.map((x): WFinding => [
+    s.id(x.rule), s.id(x.severity), s.id(x.title), x.subject, s.id(x.message), s.id(x.explanation), s.id(x.hint), x.evidence.map((e) => s.id(e)),
+  ]);
+  return { wire: CHECKS_WIRE, s: s.list, f, rest };
+}
+
+export function isWireChecks(x: unknown): x is WireChecks {
+  return typeof x === 'object' && x !== null && (x as { wire?: unknown }).wire === CHECKS_WIRE;
+}
+
+export function decodeChecks(w: WireChecks): LabReplies['runChecks'] {
+  const S = w.s;
+  const findings = w.f.map((x): Finding => ({
+    rule: S[x[0]]!, severity: S[x[1]] as Finding['severity'], title: S[x[2]]!, subject: x[3], message: S[x[4]]!,
+    explanation: S[x[5]]!, hint: S[x[6]]!, evidence: x[7].map((i) => S[i]!),
+  }));
+  return { findings, ...w.rest };
+}
+
 /** Replies with a compact wire form; every other reply travels as the model itself. */
 const ENCODERS: Partial<Record<LabMethod, (v: never) => unknown>> = {
   getVectors: (v: VectorTable) => encodeVectors(v),
+  runChecks: (v: LabReplies['runChecks']) => encodeChecks(v),
 };
 
 /** A getVectors reply from its wire form (the table, and whether it is a window). */
@@ -207,5 +257,6 @@ export function encodeReply(method: LabMethod | string, r: Result<unknown>): Res
 /** The model back from what a transport received (renderer/src/api only). */
 export function decodeReply(method: LabMethod, r: Result<unknown>): Result<unknown> {
   if (r.ok && method === 'getVectors' && isWireVectors(r.value)) return { ok: true, value: decodeVectorTable(r.value) };
+  if (r.ok && method === 'runChecks' && isWireChecks(r.value)) return { ok: true, value: decodeChecks(r.value) };
   return r;
 }

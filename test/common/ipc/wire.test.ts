@@ -6,7 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import type { DeviceVectors, Read, VectorRow } from '../../../common/model/index.js';
 import type { VectorTable } from '../../../common/ipc/contract.js';
-import { decodeReply, decodeVectors, encodeReply, encodeVectors, isWireVectors, VECTORS_WIRE } from '../../../common/ipc/wire.js';
+import { decodeChecks, decodeReply, decodeVectors, encodeChecks, encodeReply, encodeVectors, isWireChecks, isWireVectors, VECTORS_WIRE } from '../../../common/ipc/wire.js';
+import { LabSession } from '../../../lab/session.js';
+import { SCALE_SCENARIO } from '../../renderer/helpers.js';
 import type { LabBackend } from '../../../lab/backend.js';
 import { openLinuxLab } from '../../../lab/linux/index.js';
 import { openSimLab } from '../../../lab/sim/index.js';
@@ -129,3 +131,32 @@ describe('encodeReply / decodeReply', () => {
     expect(decodeReply('listDevices', other)).toBe(other);
   });
 });
+
+describe('checks report wire form', () => {
+  async function report(scenario: string, params: Record<string, string> = {}) {
+    const s = new LabSession(await openSimLab({ scenario, params, reason: 'wire test' }), { autoStart: false });
+    const r = await s.api.runChecks({});
+    await s.close();
+    if (!r.ok) throw new Error(r.error.message);
+    return r.value;
+  }
+  const cases: [string, Record<string, string>][] = [
+    ...scenarioNames().map((n): [string, Record<string, string>] => [n, {}]),
+    ['arm64-its-smmuv3', { bug: 'unmapped-doorbell' }], ['x86-vtd-ir', { bug: 'stale-irte' }], ['riscv-aia-imsic', { profile: 'per-vector-table', bug: 'rewrite-default-address' }],
+  ];
+  it.each(cases)('round-trips the report of sim:%s %o', async (name, params) => {
+    const r = await report(name, params);
+    const w = viaJson(encodeChecks(r));
+    expect(isWireChecks(w)).toBe(true);
+    expect(decodeChecks(w)).toEqual(viaJson(r));
+    expect(decodeReply('runChecks', viaJson(encodeReply('runChecks', { ok: true, value: r })))).toEqual({ ok: true, value: viaJson(r) });
+  });
+  it('carries 4096 findings of the 2048-vector device in a third of the bytes, losslessly', async () => {
+    const r = await report(SCALE_SCENARIO);
+    expect(r.findings.length).toBeGreaterThan(2048);
+    const model = JSON.stringify(r).length, wire = JSON.stringify(encodeChecks(r)).length;
+    expect(wire).toBeLessThan(model / 3);
+    expect(decodeChecks(viaJson(encodeChecks(r)))).toEqual(viaJson(r));
+  });
+});
+
