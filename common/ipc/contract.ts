@@ -11,6 +11,7 @@ import type { CheckReport } from '../checks/types.js';
 import type { EditResult, JournalEntry, RecoveryItem, RestoreOutcome } from '../verdict.js';
 import { BRINGUP_STEPS, type BringupChecklist } from '../model/bringup.js';
 import { bdf, int, obj, optional, bool, oneOf, str, type Infer, type Check } from './schema.js';
+import type { WireEvent } from './wire.js';
 
 /** A CPU list in the kernel's list syntax; parsed against the lab's CPUs by the core. */
 const cpuList = () => str({ max: 4096, pattern: /^[0-9][0-9,\- ]*$/, what: 'a CPU list such as 0-3,8' });
@@ -125,11 +126,12 @@ export function channelOf(method: LabMethod): `lab:${LabMethod}` {
 
 /** What the preload exposes on `window.doorbell`: the methods plus one event subscription. */
 export type DoorbellBridge = LabApi & {
-  onEvent(listener: (e: LabEvent) => void): () => void;
+  /** Events as the main process sends them (a tick's counts in their wire form; renderer/src/api decodes). */
+  onEvent(listener: (e: WireEvent) => void): () => void;
 };
 
 /** serve-mode wire format. */
 export interface WireRequest { id: number; method: string; req: unknown }
 export type WireMessage =
   | { kind: 'reply'; id: number; result: Result<unknown> }
-  | { kind: 'event'; event: LabEvent };
+  | { kind: 'event'; event: WireEvent };

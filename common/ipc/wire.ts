@@ -13,7 +13,8 @@
 // (CLI, reports, snapshots) never see the wire form.
 import type { Result } from '../errors.js';
 import type { DecodedMessage, DeviceVectors, MsiMessage, Provenance, Read, SourceKind, VectorRow } from '../model/index.js';
-import type { LabMethod, LabReplies, VectorTable } from './contract.js';
+import type { LabEvent, LabMethod, LabReplies, VectorTable } from './contract.js';
+import type { CountsDelta } from '../model/index.js';
 import type { Finding } from '../checks/types.js';
 
 export const VECTORS_WIRE = 'doorbell-vectors/1';
@@ -92,6 +93,45 @@ function expandList(s: string): number[] {
   return out;
 }
 
+/** Per-CPU values as [cpu, value] pairs of the non-zero CPUs when that is shorter, else as they are. */
+function sparse(c: readonly number[]): WCounts {
+  const nz: number[] = [];
+  for (let i = 0; i < c.length; i++) if (c[i] !== 0) nz.push(i, c[i]!);
+  return nz.length < c.length ? { n: c.length, nz } : [...c];
+}
+
+/*
+ * Sum and maximum of a per-CPU array. The page asks for them for every vector on every tick (rate
+ * column, sparkline, the heatmap's shared scale); arrays expanded from the sparse wire form have
+ * them recorded from their non-zero entries, so those are never walked CPU by CPU.
+ */
+const sums = new WeakMap<readonly number[], { sum: number; max: number }>();
+export function sumMax(a: readonly number[] | undefined): { sum: number; max: number } {
+  if (!a) return { sum: 0, max: 0 };
+  let r = sums.get(a);
+  if (!r) {
+    let sum = 0, max = 0;
+    for (const x of a) { sum += x; if (x > max) max = x; }
+    r = { sum, max };
+    sums.set(a, r);
+  }
+  return r;
+}
+
+function expandCounts(c: WCounts): number[] {
+  if (Array.isArray(c)) return c;
+  const out = new Array<number>(c.n).fill(0);
+  let sum = 0, max = 0;
+  for (let i = 0; i < c.nz.length; i += 2) {
+    const v = c.nz[i + 1]!;
+    out[c.nz[i]!] = v;
+    sum += v;
+    if (v > max) max = v;
+  }
+  sums.set(out, { sum, max });
+  return out;
+}
+
 export function encodeVectors(t: DeviceVectors): WireVectors {
   const s = new Interner();
   const p: [number, number, number, number][] = [];
@@ -113,11 +153,7 @@ export function encodeVectors(t: DeviceVectors): WireVectors {
   const read = <T, V>(r: Read<T>, enc: (v: T) => V): WRead<V> => (r.ok ? [prov(r.from), enc(r.value)] : [prov(r.from), s.id(r.why), 0]);
   const msg = (m: MsiMessage): [number, number] => [s.id(m.address), m.data];
   const cpus = (c: number[]): WCpus => { const l = canonicalList(c); return l === null ? c : s.id(l); };
-  const counts = (c: number[]): WCounts => {
-    const nz: number[] = [];
-    for (let i = 0; i < c.length; i++) if (c[i] !== 0) nz.push(i, c[i]!);
-    return nz.length < c.length ? { n: c.length, nz } : c;
-  };
+  const counts = sparse;
   const rows = t.vectors.map((v): WRow => [
     v.index, v.kind === 'msix' ? 1 : 0, v.irq, v.chip === null ? -1 : s.id(v.chip), v.hwirq,
     read(v.domainChain, (d) => d.map((x) => s.id(x))), s.id(v.controller), v.actions.map((a) => s.id(a)),
@@ -173,12 +209,7 @@ export function decodeVectors(w: WireVectors): DeviceVectors {
     if (!l) { l = expandList(S[c]!); lists.set(c, l); }
     return l.slice();
   };
-  const counts = (c: WCounts): number[] => {
-    if (Array.isArray(c)) return c;
-    const out = new Array<number>(c.n).fill(0);
-    for (let i = 0; i < c.nz.length; i += 2) out[c.nz[i]!] = c.nz[i + 1]!;
-    return out;
-  };
+  const counts = expandCounts;
   const msg = (m: [number, number]): MsiMessage => ({ address: S[m[0]]!, data: m[1] });
   const vectors = w.rows.map((r): VectorRow => ({
     index: r[0], kind: r[1] === 1 ? 'msix' : 'msi', irq: r[2], chip: r[3] < 0 ? null : S[r[3]]!, hwirq: r[4],
@@ -235,6 +266,49 @@ export function decodeChecks(w: WireChecks): LabReplies['runChecks'] {
     explanation: S[x[5]]!, hint: S[x[6]]!, evidence: x[7].map((i) => S[i]!),
   }));
   return { findings, ...w.rest };
+}
+
+export const COUNTS_WIRE = 'doorbell-counts/1';
+
+/**
+ * A tick's counts: every changed IRQ's counts and rates per CPU, sparse. A busy 2048-vector device
+ * on 512 CPUs changes ~2000 IRQs a tick, each interrupting on one CPU: 2 × 2000 arrays of 512
+ * numbers as the model, a few pairs each on the wire.
+ */
+export interface WireCountsDelta {
+  wire: typeof COUNTS_WIRE;
+  mono: number;
+  at: number;
+  intervalMs: number;
+  /** [irq, counts, rates (null: none sent)] per changed IRQ. */
+  irqs: [number, WCounts, WCounts | null][];
+}
+
+/** An event as the transports carry it: a tick's counts in their wire form, others as they are. */
+export type WireEvent = Exclude<LabEvent, { type: 'counts' }> | { type: 'counts'; delta: WireCountsDelta };
+
+export function encodeCounts(d: CountsDelta): WireCountsDelta {
+  const irqs: [number, WCounts, WCounts | null][] = [];
+  for (const k of Object.keys(d.changed)) {
+    const irq = Number(k), r = d.rates[irq];
+    irqs.push([irq, sparse(d.changed[irq]!), r === undefined ? null : sparse(r)]);
+  }
+  return { wire: COUNTS_WIRE, mono: d.mono, at: d.at, intervalMs: d.intervalMs, irqs };
+}
+
+export function decodeCounts(w: WireCountsDelta): CountsDelta {
+  const changed: Record<number, number[]> = {}, rates: Record<number, number[]> = {};
+  for (const [irq, c, r] of w.irqs) { changed[irq] = expandCounts(c); if (r !== null) rates[irq] = expandCounts(r); }
+  return { mono: w.mono, at: w.at, intervalMs: w.intervalMs, changed, rates };
+}
+
+export function encodeEvent(e: LabEvent): WireEvent {
+  return e.type === 'counts' ? { type: 'counts', delta: encodeCounts(e.delta) } : e;
+}
+
+export function decodeEvent(e: WireEvent | LabEvent): LabEvent {
+  if (e.type === 'counts' && (e.delta as Partial<WireCountsDelta>).wire === COUNTS_WIRE) return { type: 'counts', delta: decodeCounts(e.delta as WireCountsDelta) };
+  return e as LabEvent;
 }
 
 /** Replies with a compact wire form; every other reply travels as the model itself. */

@@ -5,7 +5,8 @@
 // itself, never a generic `invoke(channel)`: the page can reach nothing but the lab core's API.
 // =============================================================================================
 import { contextBridge, ipcRenderer } from 'electron';
-import { EVENT_CHANNEL, LAB_METHODS, channelOf, type LabEvent } from '../../common/ipc/contract.js';
+import { EVENT_CHANNEL, LAB_METHODS, channelOf } from '../../common/ipc/contract.js';
+import type { WireEvent } from '../../common/ipc/wire.js';
 
 export function buildBridge(ipc: Pick<typeof ipcRenderer, 'invoke' | 'on' | 'removeListener'>): Record<string, unknown> {
   const bridge: Record<string, unknown> = {};
@@ -13,9 +14,9 @@ export function buildBridge(ipc: Pick<typeof ipcRenderer, 'invoke' | 'on' | 'rem
     const channel = channelOf(method);
     bridge[method] = (req: unknown) => ipc.invoke(channel, req);
   }
-  bridge.onEvent = (listener: (e: LabEvent) => void) => {
+  bridge.onEvent = (listener: (e: WireEvent) => void) => {
     if (typeof listener !== 'function') throw new TypeError('onEvent needs a function');
-    const h = (_event: unknown, e: LabEvent) => listener(e);
+    const h = (_event: unknown, e: WireEvent) => listener(e);
     ipc.on(EVENT_CHANNEL, h);
     return () => { ipc.removeListener(EVENT_CHANNEL, h); };
   };

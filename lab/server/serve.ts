@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { WireMessage, WireRequest } from '../../common/ipc/contract.js';
-import { encodeReply } from '../../common/ipc/wire.js';
+import { encodeEvent, encodeReply } from '../../common/ipc/wire.js';
 import type { LabSession } from '../session.js';
 
 export const CSP = [
@@ -134,7 +134,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     const send = (m: WireMessage) => {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(m));
     };
-    const off = opts.session.onEvent((event) => send({ kind: 'event', event }));
+    const off = opts.session.onEvent((event) => send({ kind: 'event', event: encodeEvent(event) }));
     ws.on('close', off);
     ws.on('message', (data) => {
       let msg: WireRequest;

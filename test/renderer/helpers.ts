@@ -9,7 +9,7 @@ import { createSimLab } from '../../lab/sim/index.js';
 import { openLinuxLab } from '../../lab/linux/index.js';
 import { electronClient, setLabClient } from '../../renderer/src/api/lab.js';
 import { LAB_METHODS, type DoorbellBridge } from '../../common/ipc/contract.js';
-import { encodeReply } from '../../common/ipc/wire.js';
+import { encodeEvent, encodeReply } from '../../common/ipc/wire.js';
 import path from 'node:path';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -23,7 +23,7 @@ export function install(backend: LabBackend): Installed {
   // The page's real client over a bridge that does what the Electron binding does: replies in
   // their wire form, structured-cloned across the process boundary.
   const bridge = Object.fromEntries(LAB_METHODS.map((m) => [m, async (req: unknown) => structuredClone(encodeReply(m, await session.dispatch(m, req)))]));
-  setLabClient(electronClient({ ...bridge, onEvent: (l) => session.onEvent(l) } as DoorbellBridge));
+  setLabClient(electronClient({ ...bridge, onEvent: (l) => session.onEvent((e) => l(structuredClone(encodeEvent(e)))) } as DoorbellBridge));
   setActivePinia(createPinia());
   return { session, backend, async close() { setLabClient(null); await session.close(); } };
 }

@@ -4,7 +4,7 @@
 import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
 import { CHANNEL_PREFIX, EVENT_CHANNEL, LAB_METHODS, channelOf, type LabEvent } from '../../../common/ipc/contract.js';
 import type { Result } from '../../../common/errors.js';
-import { encodeReply } from '../../../common/ipc/wire.js';
+import { encodeEvent, encodeReply } from '../../../common/ipc/wire.js';
 
 export interface Dispatcher {
   dispatch(method: unknown, req: unknown, ctx?: { capturePng?: () => Promise<Uint8Array> }): Promise<Result<unknown>>;
@@ -38,6 +38,6 @@ export function bindLabApi(ipcMain: IpcMain, core: Dispatcher, trusted: Set<numb
 /** Push lab events to one window; the only `webContents.send` in the app. */
 export function forwardEvents(core: Dispatcher, contents: WebContents): () => void {
   return core.onEvent((e) => {
-    if (!contents.isDestroyed()) contents.send(EVENT_CHANNEL, e);
+    if (!contents.isDestroyed()) contents.send(EVENT_CHANNEL, encodeEvent(e));
   });
 }

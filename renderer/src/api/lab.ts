@@ -4,7 +4,7 @@
 // token comes with the page, as a cookie the browser sends with the upgrade).
 import type { DoorbellBridge, LabEvent, LabMethod, LabReplies, LabRequest, WireMessage } from '../../../common/ipc/contract.js';
 import { LAB_METHODS } from '../../../common/ipc/contract.js';
-import { decodeReply } from '../../../common/ipc/wire.js';
+import { decodeEvent, decodeReply } from '../../../common/ipc/wire.js';
 import type { Result } from '../../../common/errors.js';
 
 declare global {
@@ -25,7 +25,7 @@ export function electronClient(bridge: DoorbellBridge): LabClient {
   return {
     transport: 'electron',
     call: async (method, req) => decodeReply(method, await (bridge[method] as (r: unknown) => Promise<Result<unknown>>)(req)) as Result<LabReplies[typeof method]>,
-    onEvent: (l) => bridge.onEvent(l),
+    onEvent: (l) => bridge.onEvent((e) => l(decodeEvent(e))),
     onConnection: (l) => { l(true); return () => {}; },
   };
 }
@@ -59,7 +59,7 @@ export function websocketClient(): LabClient {
       sock.onmessage = (m) => {
         const msg = JSON.parse(String(m.data)) as WireMessage;
         if (msg.kind === 'reply') { pending.get(msg.id)?.(msg.result); pending.delete(msg.id); }
-        else eventListeners.forEach((l) => l(msg.event));
+        else { const e = decodeEvent(msg.event); eventListeners.forEach((l) => l(e)); }
       };
       sock.onclose = () => {
         ws = null; open = null;

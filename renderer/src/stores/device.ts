@@ -4,6 +4,7 @@ import { computed, ref, shallowRef } from 'vue';
 import type { LabError } from '../../../common/errors.js';
 import type { AddressSpace, CountsDelta, VectorRow } from '../../../common/model/index.js';
 import type { VectorTable } from '../../../common/ipc/contract.js';
+import { sumMax } from '../../../common/ipc/wire.js';
 import { lab } from '../api/lab.js';
 
 /** Samples kept per IRQ for the rate sparkline. */
@@ -145,7 +146,7 @@ export const useDeviceStore = defineStore('device', () => {
       if (changed) {
         c[v.irq] = changed;
         r[v.irq] = d.rates[v.irq] ?? [];
-        for (const x of r[v.irq]!) total += x;
+        total = sumMax(r[v.irq]).sum;
       }
       const prev = h[v.irq] ?? [];
       h[v.irq] = prev.length >= HISTORY ? [...prev.slice(prev.length - HISTORY + 1), total] : [...prev, total];

@@ -3,10 +3,15 @@
 // (each simulator scenario, the captured trees, this machine's own kernel), what the renderer
 // decodes deep-equals what the core produced — after a real JSON round trip, as the WebSocket and
 // IPC carry it. And it is what makes a 2048-vector table small enough to render quickly.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DeviceVectors, Read, VectorRow } from '../../../common/model/index.js';
 import type { VectorTable } from '../../../common/ipc/contract.js';
-import { decodeChecks, decodeReply, decodeVectors, encodeChecks, encodeReply, encodeVectors, isWireChecks, isWireVectors, VECTORS_WIRE } from '../../../common/ipc/wire.js';
+import { decodeChecks, decodeCounts, decodeEvent, decodeReply, decodeVectors, encodeChecks, encodeCounts, encodeEvent, encodeReply, encodeVectors, isWireChecks, isWireVectors, sumMax, VECTORS_WIRE } from '../../../common/ipc/wire.js';
+import type { CountsDelta } from '../../../common/model/index.js';
+import { createSimLab } from '../../../lab/sim/index.js';
 import { LabSession } from '../../../lab/session.js';
 import { SCALE_SCENARIO } from '../../renderer/helpers.js';
 import type { LabBackend } from '../../../lab/backend.js';
@@ -157,6 +162,48 @@ describe('checks report wire form', () => {
     const model = JSON.stringify(r).length, wire = JSON.stringify(encodeChecks(r)).length;
     expect(wire).toBeLessThan(model / 3);
     expect(decodeChecks(viaJson(encodeChecks(r)))).toEqual(viaJson(r));
+  });
+});
+
+describe('counts event wire form', () => {
+  async function deltas(scenario: string): Promise<CountsDelta[]> {
+    const sim = createSimLab({ scenario, reason: 'wire test' });
+    const s = new LabSession(sim, { autoStart: false });
+    const out: CountsDelta[] = [];
+    await s.tick();
+    for (let i = 0; i < 3; i++) { sim.advance(700); const d = await s.tick(); if (d) out.push(d); }
+    await s.close();
+    return out;
+  }
+  it.each([...scenarioNames(), SCALE_SCENARIO])('round-trips real ticks of sim:%s, and every other event as it is', async (name) => {
+    const ds = await deltas(name);
+    expect(ds.some((d) => Object.keys(d.changed).length > 0)).toBe(true);
+    for (const d of ds) {
+      expect(decodeCounts(viaJson(encodeCounts(d)))).toEqual(viaJson(d));
+      expect(decodeEvent(viaJson(encodeEvent({ type: 'counts', delta: d })))).toEqual({ type: 'counts', delta: viaJson(d) });
+    }
+    const status = { type: 'status' as const, paused: false, intervalMs: 250 };
+    expect(encodeEvent(status)).toBe(status);
+    expect(decodeEvent(status)).toBe(status);
+  });
+  it('keeps a changed IRQ without rates, zero and dense arrays, and records sums and maxima of what it expands', () => {
+    const d: CountsDelta = { mono: 5, at: 6, intervalMs: 250, changed: { 30: [0, 0, 9, 0], 31: [1, 2, 3, 4], 32: [0, 0] }, rates: { 30: [0, 0, 4.5, 0], 31: [0.25, 0.5, 1, 2] } };
+    const back = decodeCounts(viaJson(encodeCounts(d)));
+    expect(back).toEqual(d);
+    expect(sumMax(back.changed[30])).toEqual({ sum: 9, max: 9 });
+    expect(sumMax(back.rates[31])).toEqual({ sum: 3.75, max: 2 });
+    expect(sumMax(undefined)).toEqual({ sum: 0, max: 0 });
+  });
+  it('a busy 2048-vector tick is a small fraction of its model', async () => {
+    // The scale scenario's guest without its RMR loses every MSI of the big device: give it one.
+    const sc = JSON.parse(fs.readFileSync(SCALE_SCENARIO, 'utf8')) as { guest: { rmr: boolean } };
+    sc.guest.rmr = true;
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'doorbell-wire-')), 'busy.json');
+    fs.writeFileSync(file, JSON.stringify(sc));
+    const [d] = (await deltas(file)).slice(-1);
+    fs.rmSync(path.dirname(file), { recursive: true, force: true });
+    expect(Object.keys(d!.changed).length).toBeGreaterThan(1000);
+    expect(JSON.stringify(encodeCounts(d!)).length).toBeLessThan(JSON.stringify(d).length / 10);
   });
 });
 

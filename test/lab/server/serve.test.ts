@@ -9,7 +9,8 @@ import { startServer, type RunningServer } from '../../../lab/server/serve.js';
 import { LabSession } from '../../../lab/session.js';
 import { fakeBackend } from '../../helpers/fake-backend.js';
 import type { WireMessage } from '../../../common/ipc/contract.js';
-import { decodeReply, isWireVectors } from '../../../common/ipc/wire.js';
+import { COUNTS_WIRE, decodeEvent, decodeReply, isWireVectors } from '../../../common/ipc/wire.js';
+import { createSimLab } from '../../../lab/sim/index.js';
 import { readTimesZeroed } from '../../helpers/read-times.js';
 import { openSimLab } from '../../../lab/sim/index.js';
 
@@ -149,6 +150,27 @@ describe('serve: the vector table on the wire', () => {
       expect(direct.ok && direct.value.vectors.length).toBeGreaterThan(10);
       // Two reads of the same table differ only in when each value was read.
       expect(m.kind === 'reply' && readTimesZeroed(decodeReply('getVectors', m.result))).toEqual(readTimesZeroed(direct));
+    } finally {
+      await srv.close();
+      await sim.close();
+    }
+  });
+
+  it('pushes a tick\'s counts in their wire form, which decodes to the session\'s own delta', async () => {
+    const lab = createSimLab({ scenario: 'arm64-its-smmuv3', reason: 'test' });
+    const sim = new LabSession(lab, { autoStart: false });
+    const srv = await startServer({ session: sim, staticDir: dir });
+    try {
+      await get(srv.url);
+      const ws = await connect(`ws://127.0.0.1:${srv.port}/api?token=${srv.token}`, `http://127.0.0.1:${srv.port}`);
+      const got = new Promise<WireMessage>((resolve) => ws.on('message', (data) => { const m = JSON.parse(String(data)) as WireMessage; if (m.kind === 'event' && m.event.type === 'counts') resolve(m); }));
+      await sim.tick();
+      lab.advance(2000);
+      const d = (await sim.tick())!;
+      const m = await got;
+      ws.close();
+      expect(m.kind === 'event' && m.event.type === 'counts' && m.event.delta.wire).toBe(COUNTS_WIRE);
+      expect(m.kind === 'event' && decodeEvent(m.event)).toEqual({ type: 'counts', delta: JSON.parse(JSON.stringify(d)) });
     } finally {
       await srv.close();
       await sim.close();

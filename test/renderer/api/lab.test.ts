@@ -4,7 +4,8 @@
 // on a later one, prefetched replies are handed out once, and wire-form tables are decoded.
 import { afterEach, describe, expect, it } from 'vitest';
 import { lab, prefetch, setLabClient, websocketClient } from '../../../renderer/src/api/lab.js';
-import { encodeReply } from '../../../common/ipc/wire.js';
+import { encodeEvent, encodeReply, sumMax } from '../../../common/ipc/wire.js';
+import type { LabEvent } from '../../../common/ipc/contract.js';
 import type { VectorTable } from '../../../common/ipc/contract.js';
 
 class FakeSocket {
@@ -17,6 +18,7 @@ class FakeSocket {
   send(s: string) { this.sent.push(JSON.parse(s) as { id: number; method: string; req: unknown }); }
   open() { this.onopen?.(); }
   reply(id: number, result: unknown) { this.onmessage?.({ data: JSON.stringify({ kind: 'reply', id, result }) }); }
+  event(event: unknown) { this.onmessage?.({ data: JSON.stringify({ kind: 'event', event }) }); }
   close() { this.onclose?.(); }
 }
 
@@ -89,4 +91,20 @@ describe('renderer/src/api websocket client', () => {
     void lab().call('getVectors', { bdf: '0000:02:00.0', count: 64 });
     expect(ws.sent.map((m) => (m.req as { bdf: string }).bdf)).toEqual(['0000:01:00.0', '0000:01:00.0', '0000:01:00.0', '0000:02:00.0']);
   });
+
+  it('decodes a tick\'s counts from their wire form for every listener', () => {
+    useFakeSockets();
+    const c = websocketClient();
+    const ws = FakeSocket.all[0]!;
+    ws.open();
+    const seen: LabEvent[] = [];
+    c.onEvent((e) => seen.push(e));
+    const delta = { mono: 2, at: 3, intervalMs: 250, changed: { 40: new Array<number>(512).fill(0).map((_, i) => (i === 7 ? 99 : 0)) }, rates: { 40: new Array<number>(512).fill(0).map((_, i) => (i === 7 ? 4 : 0)) } };
+    ws.event(encodeEvent({ type: 'counts', delta }));
+    ws.event({ type: 'status', paused: true, intervalMs: 1000 });
+    expect(seen).toEqual([{ type: 'counts', delta }, { type: 'status', paused: true, intervalMs: 1000 }]);
+    const got = seen[0]!.type === 'counts' ? seen[0]!.delta : null;
+    expect(sumMax(got!.rates[40])).toEqual({ sum: 4, max: 4 });
+  });
 });
+

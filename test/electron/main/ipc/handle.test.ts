@@ -5,7 +5,7 @@ import { LAB_METHODS, EVENT_CHANNEL, type LabEvent } from '../../../../common/ip
 import { LabSession } from '../../../../lab/session.js';
 import { fakeBackend } from '../../../helpers/fake-backend.js';
 import { openSimLab } from '../../../../lab/sim/index.js';
-import { decodeReply, isWireVectors } from '../../../../common/ipc/wire.js';
+import { COUNTS_WIRE, decodeEvent, decodeReply, isWireVectors } from '../../../../common/ipc/wire.js';
 import { readTimesZeroed } from '../../../helpers/read-times.js';
 
 const PAGE = 'file:///opt/doorbell/out/renderer/index.html';
@@ -92,5 +92,21 @@ describe('electron/main/ipc/handle', () => {
     const e: LabEvent = { type: 'status', paused: true, intervalMs: 1000 };
     (s as unknown as { emit(e: LabEvent): void }).emit(e);
     expect(contents.send).toHaveBeenCalledWith(EVENT_CHANNEL, e);
+  });
+
+  it('sends a tick\'s counts in their wire form, which decodes to the session\'s own delta', async () => {
+    const sim = (await openSimLab({ scenario: 'arm64-its-smmuv3', params: {}, reason: 'test' })) as Awaited<ReturnType<typeof openSimLab>> & { advance(ms: number): void };
+    const s = new LabSession(sim, { autoStart: false });
+    const contents = { isDestroyed: () => false, send: vi.fn() };
+    forwardEvents(s, contents as never);
+    await s.tick();
+    sim.advance(2000);
+    const d = (await s.tick())!;
+    expect(Object.keys(d.changed).length).toBeGreaterThan(0);
+    const [channel, sent] = contents.send.mock.calls.at(-1)!;
+    expect(channel).toBe(EVENT_CHANNEL);
+    expect((sent as { delta: { wire?: string } }).delta.wire).toBe(COUNTS_WIRE);
+    expect(decodeEvent(structuredClone(sent))).toEqual({ type: 'counts', delta: d });
+    await s.close();
   });
 });
