@@ -296,9 +296,58 @@ export function encodeCounts(d: CountsDelta): WireCountsDelta {
   return { wire: COUNTS_WIRE, mono: d.mono, at: d.at, intervalMs: d.intervalMs, irqs };
 }
 
+/*
+ * The per-IRQ arrays of a decoded tick are expanded when first read: the page draws per-CPU cells
+ * for the few dozen rows on screen, and needs only each IRQ's sum and maximum for the rest (rate
+ * column, sparkline, the heatmap's scale), which statsAt answers from the wire's non-zero pairs.
+ * Expanding all of them would allocate 2 × 2000 arrays of 512 numbers per tick at 4 Hz.
+ */
+const recordStats = new WeakMap<object, Map<number, { sum: number; max: number }>>();
+
+function statsOf(c: WCounts): { sum: number; max: number } {
+  let sum = 0, max = 0;
+  if (Array.isArray(c)) { for (const x of c) { sum += x; if (x > max) max = x; } } else {
+    for (let i = 1; i < c.nz.length; i += 2) { const x = c.nz[i]!; sum += x; if (x > max) max = x; }
+  }
+  return { sum, max };
+}
+
+function lazyRecord(entries: [number, WCounts][]): Record<number, number[]> {
+  const rec: Record<number, number[]> = {};
+  const st = new Map<number, { sum: number; max: number }>();
+  for (const [irq, c] of entries) {
+    st.set(irq, statsOf(c));
+    let v: number[] | undefined;
+    Object.defineProperty(rec, irq, { enumerable: true, configurable: true, get: () => (v ??= expandCounts(c)) });
+  }
+  recordStats.set(rec, st);
+  return rec;
+}
+
+/** Sum and maximum of rec[irq], without expanding it where the decoder knows them. */
+export function statsAt(rec: Readonly<Record<number, readonly number[]>>, irq: number): { sum: number; max: number } {
+  return recordStats.get(rec)?.get(irq) ?? sumMax(rec[irq]);
+}
+
+/** A record of `base`'s entries with `top`'s for `keys` over them; lazy entries stay unexpanded. */
+export function overlay(base: Readonly<Record<number, number[]>>, top: Readonly<Record<number, number[]>>, keys: Iterable<number>): Record<number, number[]> {
+  const out = Object.defineProperties({}, Object.getOwnPropertyDescriptors(base)) as Record<number, number[]>;
+  const st = new Map(recordStats.get(base) ?? []);
+  const topStats = recordStats.get(top);
+  for (const k of keys) {
+    const d = Object.getOwnPropertyDescriptor(top, k);
+    if (!d) continue;
+    Object.defineProperty(out, k, d);
+    const t = topStats?.get(k);
+    if (t) st.set(k, t); else st.delete(k);
+  }
+  recordStats.set(out, st);
+  return out;
+}
+
 export function decodeCounts(w: WireCountsDelta): CountsDelta {
-  const changed: Record<number, number[]> = {}, rates: Record<number, number[]> = {};
-  for (const [irq, c, r] of w.irqs) { changed[irq] = expandCounts(c); if (r !== null) rates[irq] = expandCounts(r); }
+  const changed = lazyRecord(w.irqs.map(([irq, c]) => [irq, c]));
+  const rates = lazyRecord(w.irqs.filter((x) => x[2] !== null).map(([irq, , r]) => [irq, r!]));
   return { mono: w.mono, at: w.at, intervalMs: w.intervalMs, changed, rates };
 }
 

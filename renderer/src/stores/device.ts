@@ -4,7 +4,7 @@ import { computed, ref, shallowRef } from 'vue';
 import type { LabError } from '../../../common/errors.js';
 import type { AddressSpace, CountsDelta, VectorRow } from '../../../common/model/index.js';
 import type { VectorTable } from '../../../common/ipc/contract.js';
-import { sumMax } from '../../../common/ipc/wire.js';
+import { overlay, statsAt, sumMax } from '../../../common/ipc/wire.js';
 import { lab } from '../api/lab.js';
 
 /** Samples kept per IRQ for the rate sparkline. */
@@ -51,10 +51,12 @@ export const useDeviceStore = defineStore('device', () => {
   const spacesLoading = ref(false);
   const loading = ref(false);
   /**
-   * irq → counts per CPU (absolute) that live ticks brought since the table was read (countsOf
-   * falls back to the table's own read), and rates per CPU (interrupts/s) over the last tick.
+   * irq → the tick that last brought its counts per CPU (absolute) since the table was read
+   * (countsOf reads them there, else the table's own read), and irq → rates per CPU
+   * (interrupts/s) over the last tick. A tick's arrays are expanded only when a row on screen
+   * reads them (common/ipc/wire.ts).
    */
-  const counts = shallowRef<Record<number, number[]>>({});
+  const counts = shallowRef<ReadonlyMap<number, Readonly<Record<number, number[]>>>>(new Map());
   const rates = shallowRef<Record<number, number[]>>({});
   /** irq → total rate per tick, oldest first (at most HISTORY). */
   const history = shallowRef<Record<number, number[]>>({});
@@ -93,7 +95,7 @@ export const useDeviceStore = defineStore('device', () => {
       table.value = null;
       error.value = r.error;
     }
-    counts.value = {};
+    counts.value = new Map();
     rates.value = {};
     history.value = {};
     lastMono.value = null;
@@ -119,14 +121,24 @@ export const useDeviceStore = defineStore('device', () => {
     const [r, a] = await Promise.all([lab().call('getVectors', { bdf: device }), lab().call('listAddressSpaces', { bdf: device })]);
     if (bdf.value !== device) return;
     // The re-read table's counts are newer than any tick's.
-    if (r.ok) { table.value = r.value; error.value = null; counts.value = {}; }
+    if (r.ok) { table.value = r.value; error.value = null; counts.value = new Map(); }
     if (a.ok) spaces.value = a.value;
   }
 
   /** A vector's counts per CPU: the latest tick's, else the table's read (undefined: none). */
   function countsOf(v: VectorRow): number[] | undefined {
     if (v.irq === null) return undefined;
-    return counts.value[v.irq] ?? (v.counts.ok ? v.counts.value : undefined);
+    const tick = counts.value.get(v.irq);
+    return tick ? tick[v.irq] : v.counts.ok ? v.counts.value : undefined;
+  }
+  /** Sum and maximum of a vector's counts per CPU (the total column, the heatmap's count scale). */
+  function countStats(v: VectorRow): { sum: number; max: number } {
+    const tick = v.irq === null ? undefined : counts.value.get(v.irq);
+    return tick ? statsAt(tick, v.irq!) : sumMax(countsOf(v));
+  }
+  /** Sum and maximum of a vector's rates per CPU over the last tick (0 when it did not fire). */
+  function rateStats(v: VectorRow): { sum: number; max: number } {
+    return v.irq !== null && v.irq in rates.value ? statsAt(rates.value, v.irq) : { sum: 0, max: 0 };
   }
 
   /**
@@ -136,23 +148,24 @@ export const useDeviceStore = defineStore('device', () => {
   function applyDelta(d: CountsDelta): void {
     if (!table.value || paused.value) return;
     if (lastMono.value !== null && d.mono <= lastMono.value) return; // stale or repeated tick
-    const c = { ...counts.value };
-    const r: Record<number, number[]> = {};
+    // Per-CPU arrays are not touched here: only the rows on screen read them (wire.ts statsAt).
+    const mine: number[] = [];
     const h: Record<number, number[]> = { ...history.value };
     for (const v of table.value.vectors) {
       if (v.irq === null) continue;
-      const changed = d.changed[v.irq];
       let total = 0;
-      if (changed) {
-        c[v.irq] = changed;
-        r[v.irq] = d.rates[v.irq] ?? [];
-        total = sumMax(r[v.irq]).sum;
+      if (v.irq in d.changed) {
+        mine.push(v.irq);
+        total = v.irq in d.rates ? statsAt(d.rates, v.irq).sum : 0;
       }
       const prev = h[v.irq] ?? [];
       h[v.irq] = prev.length >= HISTORY ? [...prev.slice(prev.length - HISTORY + 1), total] : [...prev, total];
     }
+    const c = new Map(counts.value);
+    for (const irq of mine) c.set(irq, d.changed);
     counts.value = c;
-    rates.value = r;
+    // The core samples only the watched device's IRQs; anything else in the tick is left out.
+    rates.value = mine.length === Object.keys(d.rates).length ? d.rates : overlay({}, d.rates, mine);
     history.value = h;
     lastTick.value = d.at;
     lastMono.value = d.mono;
@@ -180,7 +193,7 @@ export const useDeviceStore = defineStore('device', () => {
 
   return {
     bdf, table, rowCount, complete, painted, error, spaces, spacesError, spacesLoading, loading, counts, rates, history, lastTick, ticks, paused, hidden, intervalMs,
-    hovered, selected, open, refresh, countsOf, applyDelta, setPaused, setHidden, close,
+    hovered, selected, open, refresh, countsOf, countStats, rateStats, applyDelta, setPaused, setHidden, close,
   };
 });
 

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DeviceVectors, Read, VectorRow } from '../../../common/model/index.js';
 import type { VectorTable } from '../../../common/ipc/contract.js';
-import { decodeChecks, decodeCounts, decodeEvent, decodeReply, decodeVectors, encodeChecks, encodeCounts, encodeEvent, encodeReply, encodeVectors, isWireChecks, isWireVectors, sumMax, VECTORS_WIRE } from '../../../common/ipc/wire.js';
+import { decodeChecks, decodeCounts, decodeEvent, decodeReply, decodeVectors, encodeChecks, encodeCounts, encodeEvent, encodeReply, encodeVectors, isWireChecks, isWireVectors, overlay, statsAt, sumMax, VECTORS_WIRE } from '../../../common/ipc/wire.js';
 import type { CountsDelta } from '../../../common/model/index.js';
 import { createSimLab } from '../../../lab/sim/index.js';
 import { LabSession } from '../../../lab/session.js';
@@ -204,6 +204,25 @@ describe('counts event wire form', () => {
     fs.rmSync(path.dirname(file), { recursive: true, force: true });
     expect(Object.keys(d!.changed).length).toBeGreaterThan(1000);
     expect(JSON.stringify(encodeCounts(d!)).length).toBeLessThan(JSON.stringify(d).length / 10);
+  });
+  it('a tick decodes without expanding its arrays: sums and maxima come from the wire, arrays when first read', () => {
+    const big = (i: number, x: number) => { const a = new Array<number>(512).fill(0); a[i] = x; return a; };
+    const d: CountsDelta = { mono: 1, at: 2, intervalMs: 250, changed: { 40: big(3, 100), 41: big(9, 7) }, rates: { 40: big(3, 8), 41: big(9, 0.5) } };
+    const got = decodeCounts(viaJson(encodeCounts(d)));
+    const lazy = (rec: object, k: number) => typeof Object.getOwnPropertyDescriptor(rec, k)?.get === 'function';
+    expect(lazy(got.rates, 40) && lazy(got.changed, 41)).toBe(true);
+    expect(statsAt(got.rates, 40)).toEqual({ sum: 8, max: 8 });
+    expect(statsAt(got.changed, 41)).toEqual({ sum: 7, max: 7 });
+    // A record built over it keeps the entries unexpanded, and newer entries win.
+    const base = decodeCounts(viaJson(encodeCounts({ ...d, changed: { 40: big(0, 1), 42: big(1, 2) }, rates: {} }))).changed;
+    const merged = overlay(base, got.changed, [40]);
+    expect(Object.keys(merged).sort()).toEqual(['40', '42']);
+    expect(statsAt(merged, 40)).toEqual({ sum: 100, max: 100 });
+    expect(statsAt(merged, 42)).toEqual({ sum: 2, max: 2 });
+    expect(lazy(merged, 40) && lazy(merged, 42)).toBe(true);
+    expect(merged[40]).toEqual(big(3, 100));
+    expect(merged[40]).toBe(got.changed[40]); // expanded once, shared
+    expect(statsAt({ 5: [1, 2, 3] }, 5)).toEqual({ sum: 6, max: 3 }); // a plain record works too
   });
 });
 
