@@ -203,6 +203,43 @@ describe('e2e views: scale (2048 vectors, 512 CPUs)', () => {
   });
 });
 
+describe('e2e views: the big table on the wire (2048 vectors, 512 CPUs)', () => {
+  it('asks for the first 64 rows before anything else, paints them, then reads the whole table, all in the compact wire form', async () => {
+    await withServer(SCALE, async (s) => {
+      const page = await b.newPage({ viewport: { width: 1440, height: 900 } });
+      const problems: string[] = [];
+      page.on('pageerror', (e) => problems.push(e.message));
+      const sent: { method: string; req: Record<string, unknown> }[] = [];
+      const replies: { id: number; bytes: number; wire: unknown }[] = [];
+      page.on('websocket', (ws) => {
+        ws.on('framesent', (f) => { const m = JSON.parse(String(f.payload)) as { method: string; req: Record<string, unknown> }; sent.push(m); });
+        ws.on('framereceived', (f) => {
+          const text = String(f.payload);
+          const m = JSON.parse(text) as { kind: string; id: number; result?: { ok: boolean; value?: { wire?: unknown } }; event?: { type: string; delta?: { wire?: unknown } } };
+          if (m.kind === 'reply') replies.push({ id: m.id, bytes: text.length, wire: m.result?.value?.wire });
+        });
+      });
+      await page.goto(`${s.url}#/device/0000:01:00.0`);
+      await expect.poll(() => page.evaluate(() => performance.getEntriesByName('doorbell:vectors-complete').length), { timeout: 30000 }).toBe(1);
+      const marks = await page.evaluate(() => ['doorbell:vectors-painted', 'doorbell:vectors-complete'].map((n) => performance.getEntriesByName(n)[0]!.startTime));
+      expect(marks[0]!).toBeLessThanOrEqual(marks[1]!);
+      // The first request on the socket is the prefetched window; the whole table follows it.
+      expect(sent[0]).toEqual({ id: 1, method: 'getVectors', req: { bdf: '0000:01:00.0', count: 64 } });
+      const whole = sent.findIndex((m) => m.method === 'getVectors' && m.req.count === undefined);
+      expect(whole).toBeGreaterThan(0);
+      const tables = replies.filter((r) => r.wire === 'doorbell-vectors/1');
+      expect(tables.length).toBeGreaterThanOrEqual(2);
+      // 2048 vectors × 512 CPUs as the model is ~8.5 MB of JSON; on the wire, about one.
+      expect(Math.max(...tables.map((t) => t.bytes))).toBeLessThan(1_500_000);
+      const table = page.getByTestId('vectors');
+      expect(await table.getAttribute('data-rows')).toBe('2048');
+      expect(await table.getAttribute('data-loaded')).toBe('2048');
+      expect(problems).toEqual([]);
+      await page.close();
+    });
+  });
+});
+
 describe('e2e views: this machine (--lab linux)', () => {
   it('overview lists this machine\'s devices; device page shows its MSI-X vectors with effective affinity', async () => {
     await withServer('linux', async (s) => {
