@@ -22,10 +22,17 @@ export interface LabClient {
 
 /** The client over the preload's bridge (exported for tests, which hand it an in-process bridge). */
 export function electronClient(bridge: DoorbellBridge): LabClient {
+  // One subscription on the bridge, decoded once per event, shared by every listener.
+  const listeners = new Set<(e: LabEvent) => void>();
+  let off: (() => void) | null = null;
   return {
     transport: 'electron',
     call: async (method, req) => decodeReply(method, await (bridge[method] as (r: unknown) => Promise<Result<unknown>>)(req)) as Result<LabReplies[typeof method]>,
-    onEvent: (l) => bridge.onEvent((e) => l(decodeEvent(e))),
+    onEvent(l) {
+      listeners.add(l);
+      off ??= bridge.onEvent((w) => { const e = decodeEvent(w); listeners.forEach((x) => x(e)); });
+      return () => { listeners.delete(l); if (listeners.size === 0 && off) { off(); off = null; } };
+    },
     onConnection: (l) => { l(true); return () => {}; },
   };
 }

@@ -3,7 +3,8 @@
 // sent in order once it does (a prefetched table first), nothing asked on a dead connection runs
 // on a later one, prefetched replies are handed out once, and wire-form tables are decoded.
 import { afterEach, describe, expect, it } from 'vitest';
-import { lab, prefetch, setLabClient, websocketClient } from '../../../renderer/src/api/lab.js';
+import { electronClient, lab, prefetch, setLabClient, websocketClient } from '../../../renderer/src/api/lab.js';
+import type { DoorbellBridge } from '../../../common/ipc/contract.js';
 import { encodeEvent, encodeReply, sumMax } from '../../../common/ipc/wire.js';
 import type { LabEvent } from '../../../common/ipc/contract.js';
 import type { VectorTable } from '../../../common/ipc/contract.js';
@@ -105,6 +106,26 @@ describe('renderer/src/api websocket client', () => {
     expect(seen).toEqual([{ type: 'counts', delta }, { type: 'status', paused: true, intervalMs: 1000 }]);
     const got = seen[0]!.type === 'counts' ? seen[0]!.delta : null;
     expect(sumMax(got!.rates[40])).toEqual({ sum: 4, max: 4 });
+  });
+});
+
+describe('renderer/src/api electron client', () => {
+  it('subscribes to the bridge once, decodes each event once for every listener, and lets go when the last one leaves', () => {
+    const bridgeListeners = new Set<(e: unknown) => void>();
+    const bridge = { onEvent: (l: (e: unknown) => void) => { bridgeListeners.add(l); return () => bridgeListeners.delete(l); } } as unknown as DoorbellBridge;
+    const c = electronClient(bridge);
+    const a: LabEvent[] = [], b: LabEvent[] = [];
+    const offA = c.onEvent((e) => a.push(e));
+    const offB = c.onEvent((e) => b.push(e));
+    expect(bridgeListeners.size).toBe(1);
+    const delta = { mono: 2, at: 3, intervalMs: 250, changed: { 40: [0, 5] }, rates: { 40: [0, 1] } };
+    for (const l of bridgeListeners) l(structuredClone(encodeEvent({ type: 'counts', delta })));
+    expect(a).toEqual([{ type: 'counts', delta }]);
+    expect(b[0]).toBe(a[0]); // one decode, shared
+    offA();
+    expect(bridgeListeners.size).toBe(1);
+    offB();
+    expect(bridgeListeners.size).toBe(0);
   });
 });
 
