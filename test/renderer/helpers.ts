@@ -10,6 +10,8 @@ import { openLinuxLab } from '../../lab/linux/index.js';
 import { electronClient, setLabClient } from '../../renderer/src/api/lab.js';
 import { LAB_METHODS, type DoorbellBridge } from '../../common/ipc/contract.js';
 import { encodeEvent, encodeReply } from '../../common/ipc/wire.js';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -19,13 +21,15 @@ export const SCALE_SCENARIO = path.join(ROOT, 'test/fixtures/scenarios/arm64-204
 export interface Installed { session: LabSession; backend: LabBackend; close(): Promise<void> }
 
 export function install(backend: LabBackend): Installed {
-  const session = new LabSession(backend, { autoStart: false });
+  // Edits (bring-up, affinity) journal into a temporary state directory, never the user's.
+  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'doorbell-renderer-'));
+  const session = new LabSession(backend, { autoStart: false, stateDir });
   // The page's real client over a bridge that does what the Electron binding does: replies in
   // their wire form, structured-cloned across the process boundary.
   const bridge = Object.fromEntries(LAB_METHODS.map((m) => [m, async (req: unknown) => structuredClone(encodeReply(m, await session.dispatch(m, req)))]));
   setLabClient(electronClient({ ...bridge, onEvent: (l) => session.onEvent((e) => l(structuredClone(encodeEvent(e)))) } as DoorbellBridge));
   setActivePinia(createPinia());
-  return { session, backend, async close() { setLabClient(null); await session.close(); } };
+  return { session, backend, async close() { setLabClient(null); await session.close(); fs.rmSync(stateDir, { recursive: true, force: true }); } };
 }
 
 export function sim(scenario = 'arm64-its-smmuv3', params: Record<string, string> = {}) {
