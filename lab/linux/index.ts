@@ -31,7 +31,7 @@ import type { KernelOps } from '../ops.js';
 import { createLinuxKernelOps } from './ops.js';
 import { KernelLog } from '../kernel-log.js';
 import { groupAddressSpace } from './addrspace.js';
-import { joinVectors } from './vectors.js';
+import { joinVectors, vectorOrder } from './vectors.js';
 
 const UNSAFE_PARAMS = [
   '/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts',
@@ -358,6 +358,14 @@ export class LinuxLab implements LabBackend {
     const dv = this.join(this.device(bdf, 'vectors'));
     this.scope.getStore()?.vectors.set(bdf, dv);
     return dv;
+  }
+
+  /** Rows first..first+count-1 of vectors(bdf): the IRQs are put in table order first, then only those are joined. */
+  async vectorWindow(bdf: string, first: number, count: number): Promise<{ table: DeviceVectors; total: number }> {
+    const d = this.device(bdf, 'vectors');
+    const order = vectorOrder(this.root, d);
+    const table = this.join(d, new Set(order.slice(first, first + count).map((o) => o.irq)));
+    return { table, total: d.msiIrqs.length };
   }
 
   /**

@@ -50,6 +50,27 @@ function vectorIndex(chip: string | null, hwirq: number | null, actions: string[
   return fallback;
 }
 
+/** Table order: MSI before MSI-X, then by vector index (joinVectors sorts its rows the same way). */
+function byTableOrder(a: { kind: 'msi' | 'msix'; index: number }, b: { kind: 'msi' | 'msix'; index: number }): number {
+  return a.kind === b.kind ? a.index - b.index : a.kind === 'msi' ? -1 : 1;
+}
+
+/**
+ * The device's IRQs in table order, from three small sysfs files per IRQ (chip_name, hwirq,
+ * actions) — what a window of the table needs to know which IRQs to join, without the rest.
+ */
+export function vectorOrder(root: SysRoot, dev: PciDevice): { irq: number; kind: 'msi' | 'msix'; index: number }[] {
+  const out = dev.msiIrqs.map(({ irq, kind }, pos) => {
+    const dir = `/sys/kernel/irq/${irq}`;
+    const line = (f: string) => { const t = root.textOr(`${dir}/${f}`); return t === null ? null : t.split('\n')[0]!.trim(); };
+    const hw = line('hwirq');
+    const hwirq = hw !== null && /^\d+$/.test(hw) ? Number(hw) : null;
+    const actions = (line('actions') ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+    return { irq, kind, index: vectorIndex(line('chip_name') || null, hwirq, actions, dev.bdf, pos) };
+  });
+  return out.sort(byTableOrder);
+}
+
 export function joinVectors(inp: VectorJoinInput): DeviceVectors {
   const { root, dev } = inp;
   const notes: string[] = [];
@@ -173,6 +194,6 @@ export function joinVectors(inp: VectorJoinInput): DeviceVectors {
       message, cachedMessage, masked, decoded, eventfd, affinity, effective, pending, counts,
     });
   });
-  rows.sort((a, b) => (a.kind === b.kind ? a.index - b.index : a.kind === 'msi' ? -1 : 1));
+  rows.sort(byTableOrder);
   return { bdf: dev.bdf, vectors: rows, notes };
 }

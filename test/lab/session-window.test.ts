@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // getVectors with a window: exactly rows first..first+count-1 of the whole table, with its notes
-// and length, from every backend (the simulator and snapshots build the window alone; the linux
-// backend cuts it from the whole table).
+// and length, from every backend, each of which builds the window without the other rows (the
+// linux backend puts the IRQs in table order from three sysfs files each, then joins only those).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,7 +12,7 @@ import { openLinuxLab } from '../../lab/linux/index.js';
 import { LabSession } from '../../lab/session.js';
 import { openSimLab } from '../../lab/sim/index.js';
 import { captureSnapshot, encodeSnapshot, openSnapshotLab, writeFileAtomic } from '../../lab/snapshot/index.js';
-import { E1000E } from '../fixtures/sysroots/paths.js';
+import { copyTree, E1000E } from '../fixtures/sysroots/paths.js';
 import { SCALE_SCENARIO } from '../renderer/helpers.js';
 import { readTimesZeroed } from '../helpers/read-times.js';
 
@@ -32,7 +32,7 @@ async function expectWindows(open: () => Promise<LabBackend>, bdf: string, minRo
     expect(whole.window).toBeNull();
     const n = whole.vectors.length;
     expect(n).toBeGreaterThanOrEqual(minRows);
-    for (const [first, count] of [[0, 64], [0, 1], [Math.floor(n / 2), 7], [n - 3, 64], [n, 5], [0, n + 10]] as const) {
+    for (const [first, count] of [[0, 64], [0, 1], [Math.floor(n / 2), 7], [Math.max(0, n - 3), 64], [n, 5], [0, n + 10]] as const) {
       const w = await table(s, { bdf, first, count });
       expect(w.window, `first ${first} count ${count}`).toEqual({ first, total: n });
       expect(readTimesZeroed(w.vectors), `first ${first} count ${count}`).toEqual(readTimesZeroed(whole.vectors.slice(first, first + count)));
@@ -52,6 +52,27 @@ describe('getVectors windows', () => {
   });
   it('captured tree: e1000e under vfio-pci (linux backend)', async () => {
     await expectWindows(() => openLinuxLab({ root: E1000E, reason: 'test' }), '0000:00:02.0', 3);
+  });
+  it('captured tree whose table order is not IRQ order: the window follows the vector index', async () => {
+    const root = copyTree(E1000E);
+    try {
+      // Swap the hwirq (= vector index on this per-device MSI domain) of IRQs 25 and 29.
+      fs.writeFileSync(path.join(root, 'sys/kernel/irq/25/hwirq'), '4\n');
+      fs.writeFileSync(path.join(root, 'sys/kernel/irq/29/hwirq'), '0\n');
+      await expectWindows(() => openLinuxLab({ root, reason: 'test' }), '0000:00:02.0', 5);
+      const s = new LabSession(await openLinuxLab({ root, reason: 'test' }), { autoStart: false });
+      const w = await table(s, { bdf: '0000:00:02.0', count: 1 });
+      await s.close();
+      expect(w.vectors.map((v) => [v.irq, v.index])).toEqual([[29, 0]]);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+  it('this machine: every device with vectors (linux backend, joined from the window\'s IRQs only)', async () => {
+    const lab = await openLinuxLab({ root: '/', reason: 'test' });
+    const withVectors = (await lab.devices()).filter((d) => d.vectorCount > 1).map((d) => d.bdf);
+    await lab.close();
+    for (const bdf of withVectors) await expectWindows(() => openLinuxLab({ root: '/', reason: 'test' }), bdf, 2);
   });
   it('a snapshot of the simulator', async () => {
     const live = await openSimLab({ scenario: 'arm64-its-smmuv3', params: {}, reason: 'test' });
