@@ -25,7 +25,13 @@ async function table(s: LabSession, req: { bdf: string; first?: number; count?: 
   return r.value;
 }
 
-async function expectWindows(open: () => Promise<LabBackend>, bdf: string, minRows: number): Promise<void> {
+/** A live machine's counters move between two reads: compare everything else about the rows. */
+function countsMoving(rows: VectorTable['vectors']): unknown {
+  return rows.map((v) => ({ ...v, counts: v.counts.ok ? { ...v.counts, value: `${v.counts.value.length} CPUs` } : v.counts }));
+}
+
+async function expectWindows(open: () => Promise<LabBackend>, bdf: string, minRows: number, live = false): Promise<void> {
+  const same = (rows: VectorTable['vectors']) => readTimesZeroed(live ? countsMoving(rows) : rows);
   const s = new LabSession(await open(), { autoStart: false });
   try {
     const whole = await table(s, { bdf });
@@ -35,7 +41,7 @@ async function expectWindows(open: () => Promise<LabBackend>, bdf: string, minRo
     for (const [first, count] of [[0, 64], [0, 1], [Math.floor(n / 2), 7], [Math.max(0, n - 3), 64], [n, 5], [0, n + 10]] as const) {
       const w = await table(s, { bdf, first, count });
       expect(w.window, `first ${first} count ${count}`).toEqual({ first, total: n });
-      expect(readTimesZeroed(w.vectors), `first ${first} count ${count}`).toEqual(readTimesZeroed(whole.vectors.slice(first, first + count)));
+      expect(same(w.vectors), `first ${first} count ${count}`).toEqual(same(whole.vectors.slice(first, first + count)));
       expect(w.notes).toEqual(whole.notes);
       expect(w.bdf).toBe(bdf);
     }
@@ -72,7 +78,7 @@ describe('getVectors windows', () => {
     const lab = await openLinuxLab({ root: '/', reason: 'test' });
     const withVectors = (await lab.devices()).filter((d) => d.vectorCount > 1).map((d) => d.bdf);
     await lab.close();
-    for (const bdf of withVectors) await expectWindows(() => openLinuxLab({ root: '/', reason: 'test' }), bdf, 2);
+    for (const bdf of withVectors) await expectWindows(() => openLinuxLab({ root: '/', reason: 'test' }), bdf, 2, true);
   });
   it('a snapshot of the simulator', async () => {
     const live = await openSimLab({ scenario: 'arm64-its-smmuv3', params: {}, reason: 'test' });
