@@ -27,7 +27,11 @@ export function parseCpuList(text: string, opts: { maxCpu?: number } = {}): CpuL
 
 /** Format as the kernel prints %*pbl: ascending, ranges collapsed. */
 export function formatCpuList(cpus: readonly number[]): string {
-  const sorted = [...new Set(cpus)].sort((a, b) => a - b);
+  return formatSortedCpuList([...new Set(cpus)].sort((a, b) => a - b));
+}
+
+/** formatCpuList for a list already strictly ascending (no copy, no sort). */
+export function formatSortedCpuList(sorted: readonly number[]): string {
   const parts: string[] = [];
   for (let i = 0; i < sorted.length; ) {
     let j = i;

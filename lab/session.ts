@@ -10,7 +10,7 @@ import { findingsForSnapshot, journalForSnapshot } from './report/session-slots.
 import { fail, LabFailure, ok, toLabError, type Result } from '../common/errors.js';
 import type { LabApi, LabEvent, LabMethod, LabReplies, LabRequest, ReportReply, VectorTable } from '../common/ipc/contract.js';
 import { validateRequest } from '../common/ipc/validate.js';
-import { BRINGUP_STEPS, type CountsDelta, type InterruptSample } from '../common/model/index.js';
+import { BRINGUP_STEPS, type CountsDelta, type DeviceVectors, type InterruptSample } from '../common/model/index.js';
 import type { LabBackend } from './backend.js';
 import { AffinityEditor } from './affinity/editor.js';
 import { AffinityJournal, defaultStateDir } from './affinity/journal.js';
@@ -135,7 +135,7 @@ export class LabSession {
     const b = this.backend;
     if (count === undefined && first === 0) {
       const whole = await b.vectors(bdf);
-      this.tableIrqs.set(bdf, whole.vectors.map((x) => x.irq).filter((x): x is number => x !== null));
+      this.tableIrqs.set(bdf, irqsOf(whole));
       return { ...whole, window: null };
     }
     if (b.vectorWindow && count !== undefined) {
@@ -188,8 +188,7 @@ export class LabSession {
         this.watchIrqs = undefined;
         if (this.live.watch) {
           // The page reads the whole table just before it asks to watch the device: reuse its IRQs.
-          this.watchIrqs = this.tableIrqs.get(this.live.watch)
-            ?? (await b.vectors(this.live.watch)).vectors.map((x) => x.irq).filter((x): x is number => x !== null);
+          this.watchIrqs = this.tableIrqs.get(this.live.watch) ?? irqsOf(await b.vectors(this.live.watch));
         }
         this.schedule();
         this.emit({ type: 'status', paused: this.live.paused, intervalMs: this.live.intervalMs });
@@ -289,6 +288,11 @@ export class LabSession {
     this.listeners.clear();
     await this.backend.close();
   }
+}
+
+/** The Linux IRQs of a table's allocated vectors. */
+function irqsOf(t: DeviceVectors): number[] {
+  return t.vectors.map((x) => x.irq).filter((x): x is number => x !== null);
 }
 
 /** IRQs whose counts changed between two samples, with per-CPU rates from the monotonic clock. */

@@ -11,6 +11,7 @@
 // on every simulator scenario, the captured trees and this machine). Both transports encode (the
 // serve WebSocket and the Electron IPC binding); only renderer/src/api decodes. In-process callers
 // (CLI, reports, snapshots) never see the wire form.
+import { formatSortedCpuList, parseCpuList } from '../cpulist.js';
 import type { Result } from '../errors.js';
 import type { DecodedMessage, DeviceVectors, MsiMessage, Provenance, Read, SourceKind, VectorRow } from '../model/index.js';
 import type { LabEvent, LabMethod, LabReplies, VectorTable } from './contract.js';
@@ -67,30 +68,21 @@ class Interner {
   }
 }
 
-/** The kernel's list form when `cpus` is strictly ascending, else null (sent raw, nothing lost). */
+/** The kernel's list form when `cpus` is strictly ascending CPU numbers, else null (sent raw, nothing lost). */
 function canonicalList(cpus: readonly number[]): string | null {
-  let out = '';
-  for (let i = 0; i < cpus.length; ) {
+  for (let i = 0; i < cpus.length; i++) {
     const a = cpus[i]!;
     if (!Number.isInteger(a) || a < 0 || (i > 0 && a <= cpus[i - 1]!)) return null;
-    let j = i;
-    while (j + 1 < cpus.length && cpus[j + 1] === cpus[j]! + 1) j++;
-    out += (out ? ',' : '') + (i === j ? `${a}` : `${a}-${cpus[j]}`);
-    i = j + 1;
   }
-  return out;
+  return formatSortedCpuList(cpus);
 }
 
+/** A canonical list back to its CPUs ('' is the empty set, which parseCpuList refuses as input). */
 function expandList(s: string): number[] {
-  const out: number[] = [];
-  if (s === '') return out;
-  for (const part of s.split(',')) {
-    const dash = part.indexOf('-');
-    const a = Number(dash < 0 ? part : part.slice(0, dash));
-    const b = dash < 0 ? a : Number(part.slice(dash + 1));
-    for (let c = a; c <= b; c++) out.push(c);
-  }
-  return out;
+  if (s === '') return [];
+  const r = parseCpuList(s);
+  if (!r.ok) throw new Error(`wire: not a CPU list: ${s}`);
+  return r.cpus;
 }
 
 /** Per-CPU values as [cpu, value] pairs of the non-zero CPUs when that is shorter, else as they are. */
@@ -109,26 +101,24 @@ const sums = new WeakMap<readonly number[], { sum: number; max: number }>();
 export function sumMax(a: readonly number[] | undefined): { sum: number; max: number } {
   if (!a) return { sum: 0, max: 0 };
   let r = sums.get(a);
-  if (!r) {
-    let sum = 0, max = 0;
-    for (const x of a) { sum += x; if (x > max) max = x; }
-    r = { sum, max };
-    sums.set(a, r);
-  }
+  if (!r) { r = statsOf(a); sums.set(a, r); }
   return r;
+}
+
+/** Sum and maximum of per-CPU values, dense or in their sparse wire form. */
+function statsOf(c: WCounts | readonly number[]): { sum: number; max: number } {
+  let sum = 0, max = 0;
+  const add = (x: number) => { sum += x; if (x > max) max = x; };
+  if ('nz' in c) for (let i = 1; i < c.nz.length; i += 2) add(c.nz[i]!);
+  else for (const x of c) add(x);
+  return { sum, max };
 }
 
 function expandCounts(c: WCounts): number[] {
   if (Array.isArray(c)) return c;
   const out = new Array<number>(c.n).fill(0);
-  let sum = 0, max = 0;
-  for (let i = 0; i < c.nz.length; i += 2) {
-    const v = c.nz[i + 1]!;
-    out[c.nz[i]!] = v;
-    sum += v;
-    if (v > max) max = v;
-  }
-  sums.set(out, { sum, max });
+  for (let i = 0; i < c.nz.length; i += 2) out[c.nz[i]!] = c.nz[i + 1]!;
+  sums.set(out, statsOf(c));
   return out;
 }
 
@@ -153,13 +143,12 @@ export function encodeVectors(t: DeviceVectors): WireVectors {
   const read = <T, V>(r: Read<T>, enc: (v: T) => V): WRead<V> => (r.ok ? [prov(r.from), enc(r.value)] : [prov(r.from), s.id(r.why), 0]);
   const msg = (m: MsiMessage): [number, number] => [s.id(m.address), m.data];
   const cpus = (c: number[]): WCpus => { const l = canonicalList(c); return l === null ? c : s.id(l); };
-  const counts = sparse;
   const rows = t.vectors.map((v): WRow => [
     v.index, v.kind === 'msix' ? 1 : 0, v.irq, v.chip === null ? -1 : s.id(v.chip), v.hwirq,
     read(v.domainChain, (d) => d.map((x) => s.id(x))), s.id(v.controller), v.actions.map((a) => s.id(a)),
     read(v.message, msg), read(v.cachedMessage, msg), read(v.masked, (m) => (m ? 1 : 0)),
     v.decoded, s.id(v.eventfd), read(v.affinity, cpus), read(v.effective, cpus), v.pending ? 1 : 0,
-    read(v.counts, counts),
+    read(v.counts, sparse),
   ]);
   const w: WireVectors = { wire: VECTORS_WIRE, bdf: t.bdf, notes: t.notes, s: s.list, p, rows };
   const win = (t as Partial<VectorTable>).window;
@@ -209,14 +198,13 @@ export function decodeVectors(w: WireVectors): DeviceVectors {
     if (!l) { l = expandList(S[c]!); lists.set(c, l); }
     return l.slice();
   };
-  const counts = expandCounts;
   const msg = (m: [number, number]): MsiMessage => ({ address: S[m[0]]!, data: m[1] });
   const vectors = w.rows.map((r): VectorRow => ({
     index: r[0], kind: r[1] === 1 ? 'msix' : 'msi', irq: r[2], chip: r[3] < 0 ? null : S[r[3]]!, hwirq: r[4],
     domainChain: read(r[5], (d) => d.map((i) => S[i]!)), controller: S[r[6]] as VectorRow['controller'], actions: r[7].map((i) => S[i]!),
     message: read(r[8], msg), cachedMessage: read(r[9], msg), masked: read(r[10], (m) => m === 1),
     decoded: r[11], eventfd: S[r[12]] as VectorRow['eventfd'], affinity: lazy(r[13], cpus), effective: lazy(r[14], cpus), pending: r[15] === 1,
-    counts: lazy(r[16], counts),
+    counts: lazy(r[16], expandCounts),
   }));
   return { bdf: w.bdf, vectors, notes: w.notes };
 }
@@ -304,14 +292,6 @@ export function encodeCounts(d: CountsDelta): WireCountsDelta {
  */
 const recordStats = new WeakMap<object, Map<number, { sum: number; max: number }>>();
 
-function statsOf(c: WCounts): { sum: number; max: number } {
-  let sum = 0, max = 0;
-  if (Array.isArray(c)) { for (const x of c) { sum += x; if (x > max) max = x; } } else {
-    for (let i = 1; i < c.nz.length; i += 2) { const x = c.nz[i]!; sum += x; if (x > max) max = x; }
-  }
-  return { sum, max };
-}
-
 function lazyRecord(entries: [number, WCounts][]): Record<number, number[]> {
   const rec: Record<number, number[]> = {};
   const st = new Map<number, { sum: number; max: number }>();
@@ -329,17 +309,17 @@ export function statsAt(rec: Readonly<Record<number, readonly number[]>>, irq: n
   return recordStats.get(rec)?.get(irq) ?? sumMax(rec[irq]);
 }
 
-/** A record of `base`'s entries with `top`'s for `keys` over them; lazy entries stay unexpanded. */
-export function overlay(base: Readonly<Record<number, number[]>>, top: Readonly<Record<number, number[]>>, keys: Iterable<number>): Record<number, number[]> {
-  const out = Object.defineProperties({}, Object.getOwnPropertyDescriptors(base)) as Record<number, number[]>;
-  const st = new Map(recordStats.get(base) ?? []);
-  const topStats = recordStats.get(top);
+/** The entries of `rec` for `keys` only; lazy entries stay unexpanded, their sums and maxima kept. */
+export function pick(rec: Readonly<Record<number, number[]>>, keys: Iterable<number>): Record<number, number[]> {
+  const out: Record<number, number[]> = {};
+  const st = new Map<number, { sum: number; max: number }>();
+  const from = recordStats.get(rec);
   for (const k of keys) {
-    const d = Object.getOwnPropertyDescriptor(top, k);
+    const d = Object.getOwnPropertyDescriptor(rec, k);
     if (!d) continue;
     Object.defineProperty(out, k, d);
-    const t = topStats?.get(k);
-    if (t) st.set(k, t); else st.delete(k);
+    const t = from?.get(k);
+    if (t) st.set(k, t);
   }
   recordStats.set(out, st);
   return out;

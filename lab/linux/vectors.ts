@@ -17,7 +17,7 @@ import { readProcIrq } from '../../native/procfs/irq.js';
 import type { ParsedInterrupts } from '../../native/procfs/interrupts.js';
 import type { PciDevice } from '../../native/sysfs/pci.js';
 import { readSysIrq } from '../../native/sysfs/irq.js';
-import type { SysRoot } from '../../native/sysfs/root.js';
+import { firstLine, type SysRoot } from '../../native/sysfs/root.js';
 
 export interface VectorJoinInput {
   root: SysRoot;
@@ -62,7 +62,7 @@ function byTableOrder(a: { kind: 'msi' | 'msix'; index: number }, b: { kind: 'ms
 export function vectorOrder(root: SysRoot, dev: PciDevice): { irq: number; kind: 'msi' | 'msix'; index: number }[] {
   const out = dev.msiIrqs.map(({ irq, kind }, pos) => {
     const dir = `/sys/kernel/irq/${irq}`;
-    const line = (f: string) => { const t = root.textOr(`${dir}/${f}`); return t === null ? null : t.split('\n')[0]!.trim(); };
+    const line = (f: string) => { const t = root.textOr(`${dir}/${f}`); return t === null ? null : firstLine(t); };
     const hw = line('hwirq');
     const hwirq = hw !== null && /^\d+$/.test(hw) ? Number(hw) : null;
     const actions = (line('actions') ?? '').split(',').map((x) => x.trim()).filter(Boolean);

@@ -4,7 +4,7 @@ import { computed, ref, shallowRef } from 'vue';
 import type { LabError } from '../../../common/errors.js';
 import type { AddressSpace, CountsDelta, VectorRow } from '../../../common/model/index.js';
 import type { VectorTable } from '../../../common/ipc/contract.js';
-import { overlay, statsAt, sumMax } from '../../../common/ipc/wire.js';
+import { pick, statsAt, sumMax } from '../../../common/ipc/wire.js';
 import { lab } from '../api/lab.js';
 
 /** Samples kept per IRQ for the rate sparkline. */
@@ -165,7 +165,7 @@ export const useDeviceStore = defineStore('device', () => {
     for (const irq of mine) c.set(irq, d.changed);
     counts.value = c;
     // The core samples only the watched device's IRQs; anything else in the tick is left out.
-    rates.value = mine.length === Object.keys(d.rates).length ? d.rates : overlay({}, d.rates, mine);
+    rates.value = mine.length === Object.keys(d.changed).length ? d.rates : pick(d.rates, mine);
     history.value = h;
     lastTick.value = d.at;
     lastMono.value = d.mono;
