@@ -7,6 +7,12 @@ export type Check<T> = {
   readonly kind: string;
   /** Returns the accepted value, or the reason it was refused (with the JSON path of the field). */
   parse(x: unknown, path: string): { ok: true; value: T } | { ok: false; path: string; expected: string; got: string };
+  /**
+   * For scalar checks: true exactly when parse(x) accepts x and returns x itself. arrayOf then
+   * checks each item without allocating a result or a JSON path per item (a snapshot's count
+   * arrays are millions of numbers); the path is built only for the item that fails.
+   */
+  readonly accepts?: (x: unknown) => boolean;
 };
 
 export type Infer<C> = C extends Check<infer T> ? T : never;
@@ -39,11 +45,13 @@ export function str(opts: { max?: number; pattern?: RegExp; what?: string } = {}
 export function int(opts: { min?: number; max?: number } = {}): Check<number> {
   const min = opts.min ?? Number.MIN_SAFE_INTEGER;
   const max = opts.max ?? Number.MAX_SAFE_INTEGER;
+  const accepts = (x: unknown): boolean => typeof x === 'number' && Number.isInteger(x) && x >= min && x <= max;
   return {
     kind: 'integer',
+    accepts,
     parse(x, path) {
-      if (typeof x !== 'number' || !Number.isInteger(x) || x < min || x > max) return bad(path, `an integer in [${min}, ${max}]`, x);
-      return { ok: true, value: x };
+      if (!accepts(x)) return bad(path, `an integer in [${min}, ${max}]`, x);
+      return { ok: true, value: x as number };
     },
   };
 }
@@ -74,6 +82,11 @@ export function arrayOf<T>(item: Check<T>, opts: { max?: number } = {}): Check<T
     kind: 'array',
     parse(x, path) {
       if (!Array.isArray(x) || x.length > max) return bad(path, `an array of at most ${max} items`, x);
+      const accepts = item.accepts;
+      if (accepts !== undefined) {
+        for (let i = 0; i < x.length; i++) if (!accepts(x[i])) return item.parse(x[i], `${path}[${i}]`) as { ok: false; path: string; expected: string; got: string };
+        return { ok: true, value: (x as T[]).slice() };
+      }
       const out: T[] = [];
       for (let i = 0; i < x.length; i++) {
         const r = item.parse(x[i], `${path}[${i}]`);

@@ -79,6 +79,8 @@ export class LinuxLab implements LabBackend {
   private ops: KernelOps | null = null;
   /** The batch() a read runs in, if any: async-context scoped, so concurrent reads outside it stay fresh. */
   private readonly scope = new AsyncLocalStorage<ReadCache>();
+  /** sample()'s parse store, reused from tick to tick (its rows are copied before sample returns). */
+  private readonly sampleStore = { store: new Float64Array(0) };
 
   constructor(opts: LinuxLabOptions) {
     this.root = new SysRoot(opts.root);
@@ -318,9 +320,10 @@ export class LinuxLab implements LabBackend {
     return devs.map((d) => this.summary(d, fds));
   }
 
-  private readInterrupts(only?: ReadonlySet<number>): ParsedInterrupts {
+  /** `scratch`: the rows alias a store reused by the next such read (sample() copies them at once). */
+  private readInterrupts(only?: ReadonlySet<number>, scratch?: { store: Float64Array }): ParsedInterrupts {
     const kpath = '/proc/interrupts';
-    return parseInterrupts(this.root.bytes(kpath), { ...(only ? { only } : {}), kpath, real: this.root.p(kpath) });
+    return this.root.withBytes(kpath, (b) => parseInterrupts(b, { ...(only ? { only } : {}), ...(scratch ? { scratch } : {}), kpath, real: this.root.p(kpath) }));
   }
 
   /** /proc/interrupts for a join: this device's rows, or inside a batch every row, parsed once. */
@@ -404,7 +407,7 @@ export class LinuxLab implements LabBackend {
   async sample(irqs?: readonly number[]): Promise<InterruptSample> {
     if (irqs && irqs.length > 0 && irqs.length <= SYSFS_SAMPLE_MAX && this.root.exists('/sys/kernel/irq')) return this.sampleSysfs(irqs);
     const only = irqs ? new Set(irqs) : undefined;
-    const p = this.readInterrupts(only);
+    const p = this.readInterrupts(only, this.sampleStore);
     const mono = performance.now();
     const map = new Map<number, number[]>();
     // Plain arrays at the LabApi boundary (JSON), made only for the rows returned.

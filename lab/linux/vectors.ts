@@ -105,8 +105,8 @@ export function joinVectors(inp: VectorJoinInput): DeviceVectors {
   const irqsSorted = dev.msiIrqs;
   irqsSorted.forEach(({ irq, kind }, pos) => {
     if (inp.only !== undefined && !inp.only.has(irq)) return;
-    const sys = readSysIrq(root, irq);
-    const proc = readProcIrq(root, irq);
+    const sys = readSysIrq(root, irq, { join: true });
+    const proc = readProcIrq(root, irq, { join: true });
     const dbg = hasDebugfs ? readDebugfsIrq(root, irq) : null;
     const chip = sys?.chip ?? null;
     const hwirq = sys?.hwirq ?? null;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// The snapshot file format, version 1 (docs/snapshot-format.md). A snapshot is everything the
+// The snapshot file format, version 2 (docs/snapshot-format.md; version 1 is still read). A snapshot is everything the
 // views show, read once from a live lab through LabBackend, plus two interrupt samples so rates can
 // be recomputed. Values keep the provenance the live lab gave them; the snapshot backend reports
 // them as source 'snapshot' with `origin` set to that live source.
@@ -12,7 +12,7 @@ import type {
 /** The `format` field of every snapshot header: a file whose first line lacks it is not a snapshot. */
 export const SNAPSHOT_FORMAT = 'doorbell-snapshot';
 /** The newest format version this build reads and the one it writes. */
-export const SNAPSHOT_VERSION = 1;
+export const SNAPSHOT_VERSION = 2;
 /** File name extension for snapshots (a gzip stream; `zcat FILE | head -1` prints the header). */
 export const SNAPSHOT_EXT = '.dbsnap';
 

@@ -9,6 +9,7 @@ export interface ProcIrq {
   irq: number;
   affinity: number[] | null;
   effective: number[] | null;
+  /** null with `join: true` (not read) or when the file is missing. */
   node: number | null;
 }
 
@@ -26,14 +27,19 @@ function optionalList(root: SysRoot, kpath: string): number[] | null {
   return t === null ? null : readCpuListFile(root, kpath, t);
 }
 
-/** Read /proc/irq/N; null when the directory does not exist (no handler was ever requested). */
-export function readProcIrq(root: SysRoot, irq: number): ProcIrq | null {
+/**
+ * Read /proc/irq/N; null when the directory does not exist (no handler was ever requested).
+ * `join: true` skips `node` (the vector table does not show it).
+ */
+export function readProcIrq(root: SysRoot, irq: number, opts: { join?: boolean } = {}): ProcIrq | null {
   const dir = `/proc/irq/${irq}`;
-  if (!root.exists(dir)) return null;
-  const nodeText = root.textOr(`${dir}/node`);
+  // smp_affinity_list exists in every /proc/irq/N; only when it is missing is the directory looked up.
+  const affinityText = root.textOr(`${dir}/smp_affinity_list`);
+  if (affinityText === null && !root.exists(dir)) return null;
+  const nodeText = opts.join ? null : root.textOr(`${dir}/node`);
   return {
     irq,
-    affinity: optionalList(root, `${dir}/smp_affinity_list`),
+    affinity: affinityText === null ? null : readCpuListFile(root, `${dir}/smp_affinity_list`, affinityText),
     effective: optionalList(root, `${dir}/effective_affinity_list`),
     node: nodeText === null ? null : intField(root, `${dir}/node`, nodeText, 10),
   };

@@ -9,6 +9,7 @@ export interface SysIrq {
   actions: string[];
   chip: string | null;
   hwirq: number | null;
+  /** Flow handler and trigger; null with `join: true` (not read). */
   name: string | null;
   type: string | null;
   /** Indexed by possible CPU number. */
@@ -28,12 +29,17 @@ export function parsePerCpuCount(root: SysRoot, kpath: string, text: string): nu
   return out;
 }
 
-/** null when the IRQ has no descriptor (no /sys/kernel/irq/N). */
-export function readSysIrq(root: SysRoot, irq: number): SysIrq | null {
+/**
+ * null when the IRQ has no descriptor (no /sys/kernel/irq/N). `join: true` skips `name` and `type`,
+ * which the vector table does not show (two of six files, read for each of thousands of vectors).
+ */
+export function readSysIrq(root: SysRoot, irq: number, opts: { join?: boolean } = {}): SysIrq | null {
   const dir = `/sys/kernel/irq/${irq}`;
-  if (!root.exists(dir)) return null;
+  // `actions` exists for every descriptor; only when it is missing is the directory looked up.
+  const actionsText = root.textOr(`${dir}/actions`);
+  if (actionsText === null && !root.exists(dir)) return null;
   const opt = (f: string) => { const t = root.textOr(`${dir}/${f}`); return t === null ? null : firstLine(t); };
-  const actions = opt('actions');
+  const actions = actionsText === null ? null : firstLine(actionsText);
   const hw = root.textOr(`${dir}/hwirq`);
   const pc = root.textOr(`${dir}/per_cpu_count`);
   return {
@@ -41,8 +47,8 @@ export function readSysIrq(root: SysRoot, irq: number): SysIrq | null {
     actions: actions ? actions.split(',').map((s) => s.trim()).filter(Boolean) : [],
     chip: opt('chip_name') || null,
     hwirq: hw === null || firstLine(hw) === '' ? null : intField(root, `${dir}/hwirq`, hw, 10),
-    name: opt('name') || null,
-    type: opt('type') || null,
+    name: opts.join ? null : opt('name') || null,
+    type: opts.join ? null : opt('type') || null,
     perCpu: pc === null ? null : parsePerCpuCount(root, `${dir}/per_cpu_count`, pc),
   };
 }

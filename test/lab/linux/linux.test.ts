@@ -179,8 +179,8 @@ describe('lab/linux on captured trees', () => {
     const noAt = (x: unknown) => JSON.parse(JSON.stringify(x), (k, v: unknown) => (k === 'at' ? 0 : v)) as unknown;
     const plain = { vectors: await l.vectors('0000:00:02.0'), spaces: await l.addressSpaces(), devices: await l.devices(), groups: await l.groups() };
     const reads = { interrupts: 0, pciList: 0 };
-    const bytes = l.root.bytes.bind(l.root), list = l.root.list.bind(l.root);
-    l.root.bytes = (k: string) => { if (k === '/proc/interrupts') reads.interrupts++; return bytes(k); };
+    const withBytes = l.root.withBytes.bind(l.root), list = l.root.list.bind(l.root);
+    l.root.withBytes = <T>(k: string, use: (b: Uint8Array) => T): T => { if (k === '/proc/interrupts') reads.interrupts++; return withBytes(k, use); };
     l.root.list = (k: string) => { if (k === '/sys/bus/pci/devices') reads.pciList++; return list(k); };
     const batched = await l.batch(async () => ({
       vectors: await l.vectors('0000:00:02.0'), spaces: await l.addressSpaces(), devices: await l.devices(), groups: await l.groups(),

@@ -13,6 +13,7 @@ import {
   SNAPSHOT_FORMAT, SNAPSHOT_VERSION, type SnapshotPayload,
 } from '../../../lab/snapshot/index.js';
 import { sha256 } from '../../../lab/snapshot/file.js';
+import { toFileForm } from '../../../lab/snapshot/sparse.js';
 import { E1000E } from '../../fixtures/sysroots/paths.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'doorbell-snap-file-'));
@@ -71,6 +72,59 @@ describe('encode and decode', () => {
     expect(JSON.parse(first)).toMatchObject({ format: SNAPSHOT_FORMAT, version: SNAPSHOT_VERSION });
   });
 
+  it('version 2 writes every count array sparse and nothing dense', () => {
+    const text = zlib.gunzipSync(good).toString('utf8');
+    const file = JSON.parse(text.slice(text.indexOf('\n') + 1)) as { samples: { irqs: [number, unknown][] }[]; vectors: { result: { ok: boolean; value?: { vectors: { counts: { ok: boolean; value: unknown } }[] } } }[] };
+    const sampleCounts = file.samples.flatMap((s) => s.irqs.map(([, c]) => c));
+    const rowCounts = file.vectors.flatMap((v) => (v.result.ok ? v.result.value!.vectors.filter((r) => r.counts.ok).map((r) => r.counts.value) : []));
+    expect(sampleCounts.length).toBeGreaterThan(10);
+    expect(rowCounts.length).toBeGreaterThan(3);
+    for (const c of [...sampleCounts, ...rowCounts]) expect(c).toEqual({ n: expect.any(Number), nz: expect.any(Array) });
+    // The e1000e tree has non-zero counters: they survive as pairs and come back in place.
+    const nonZero = payload.samples[0].irqs.find(([, c]) => c.some((x) => x > 0))!;
+    const [irq, dense] = nonZero;
+    const sparse = file.samples[0]!.irqs.find(([i]) => i === irq)![1] as { n: number; nz: number[] };
+    expect(sparse.n).toBe(dense.length);
+    expect(sparse.nz).toEqual(dense.flatMap((x, cpu) => (x !== 0 ? [cpu, x] : [])));
+  });
+
+  it('still reads version 1 (dense count arrays), and refuses dense arrays in a version 2 file', () => {
+    const body = JSON.stringify(payload);
+    const r = decodeSnapshot(forge(headerFor(body, { version: 1 }), body), 'v1.dbsnap');
+    expect(r.ok).toBe(true);
+    if (r.ok) {
+      expect(r.value.header.version).toBe(1);
+      expect(r.value.payload).toEqual(JSON.parse(body));
+    }
+    const e = refused(forge(headerFor(body), body)) as { message: string; detail?: Record<string, unknown> };
+    expect(e.message).toContain('payload.samples[0].irqs[0][1] should be sparse counts');
+    expect(e.detail?.field).toBe('payload.samples[0].irqs[0][1]');
+  });
+
+  it('refuses malformed sparse counts with the JSON path', () => {
+    const fileForm = () => JSON.parse(JSON.stringify(toFileForm(payload))) as { samples: { irqs: [number, { n: unknown; nz: unknown[]; [k: string]: unknown }][] }[]; vectors: { result: { value: { vectors: { counts: { value: { n: unknown; nz: unknown[] } } }[] } } }[] };
+    const row0 = fileForm().vectors.findIndex((v) => v.result.value?.vectors.length > 0);
+    const cases: [string, (f: ReturnType<typeof fileForm>) => void, RegExp][] = [
+      ['payload.samples[0].irqs[0][1].n', (f) => { f.samples[0]!.irqs[0]![1].n = -1; }, /integer from 0 to 65536/],
+      ['payload.samples[0].irqs[0][1].n', (f) => { f.samples[0]!.irqs[0]![1].n = 1e9; }, /integer from 0 to 65536/],
+      ['payload.samples[1].irqs[2][1].nz', (f) => { f.samples[1]!.irqs[2]![1].nz = [1]; }, /pairs/],
+      ['payload.samples[1].irqs[2][1].nz[2]', (f) => { f.samples[1]!.irqs[2]![1].nz = [1, 5, 1, 6]; }, /increasing/],
+      ['payload.samples[1].irqs[2][1].nz[0]', (f) => { const c = f.samples[1]!.irqs[2]![1]; c.nz = [c.n, 5]; }, /below/],
+      ['payload.samples[1].irqs[2][1].nz[1]', (f) => { f.samples[1]!.irqs[2]![1].nz = [0, 0]; }, /non-zero count/],
+      ['payload.samples[1].irqs[2][1].nz[1]', (f) => { f.samples[1]!.irqs[2]![1].nz = [0, -3]; }, /non-zero count/],
+      ['payload.samples[0].irqs[0][1].dense', (f) => { f.samples[0]!.irqs[0]![1].dense = [0]; }, /no such field/],
+      [`payload.vectors[${row0}].result.value.vectors[0].counts.value`, (f) => { f.vectors[row0]!.result.value.vectors[0]!.counts.value = [0, 0] as never; }, /sparse counts/],
+    ];
+    for (const [field, mutate, why] of cases) {
+      const f = fileForm();
+      mutate(f);
+      const body = JSON.stringify(f);
+      const e = refused(forge(headerFor(body), body)) as { message: string; detail?: Record<string, unknown> };
+      expect(e.detail?.field, field).toBe(field);
+      expect(e.message, field).toMatch(why);
+    }
+  });
+
   it('also reads an uncompressed (gunzipped) snapshot', () => {
     const r = decodeSnapshot(zlib.gunzipSync(good), 'f');
     expect(r.ok).toBe(true);
@@ -92,12 +146,12 @@ describe('refusals', () => {
   });
 
   it('wrong magic in the format field', () => {
-    const body = JSON.stringify(payload);
+    const body = JSON.stringify(toFileForm(payload));
     expect(refused(forge(headerFor(body, { format: 'doorbell-snapshop' }), body)).message).toContain('not a Doorbell snapshot');
   });
 
   it('a newer format version names both versions and says to upgrade', () => {
-    const body = JSON.stringify(payload);
+    const body = JSON.stringify(toFileForm(payload));
     const e = refused(forge(headerFor(body, { version: SNAPSHOT_VERSION + 1, doorbell: '9.0.0' }), body));
     expect(e.message).toContain(`format version ${SNAPSHOT_VERSION + 1}`);
     expect(e.message).toContain(`up to ${SNAPSHOT_VERSION}`);
@@ -105,18 +159,18 @@ describe('refusals', () => {
   });
 
   it('an unknown version', () => {
-    const body = JSON.stringify(payload);
+    const body = JSON.stringify(toFileForm(payload));
     for (const v of [0, -1, 1.5, '1', null]) expect(refused(forge(headerFor(body, { version: v }), body)).message).toContain('unknown snapshot format version');
   });
 
   it('a malformed header names the field', () => {
-    const body = JSON.stringify(payload);
+    const body = JSON.stringify(toFileForm(payload));
     expect(refused(forge(headerFor(body, { sha256: 'abc' }), body)).message).toContain('header.sha256');
     expect(refused(forge(headerFor(body, { extra: 1 }), body)).message).toContain('header.extra');
   });
 
   it('a payload that does not match its checksum or length', () => {
-    const body = JSON.stringify(payload);
+    const body = JSON.stringify(toFileForm(payload));
     const h = headerFor(body);
     expect(refused(forge(h, body.replace('"linux"', '"Linux"'))).message).toContain('sha256');
     expect(refused(forge(h, body.slice(0, -10))).message).toContain('truncated');
@@ -141,9 +195,9 @@ describe('refusals', () => {
     for (const [field, mutate] of cases) {
       const p = JSON.parse(JSON.stringify(payload)) as J;
       mutate(p);
-      const body = JSON.stringify(p);
+      const body = JSON.stringify(toFileForm(p as unknown as SnapshotPayload));
       const e = refused(forge(headerFor(body), body)) as { message: string; detail?: Record<string, unknown> };
-      expect(e.message, field).toContain('does not match snapshot format version 1');
+      expect(e.message, field).toContain(`does not match snapshot format version ${SNAPSHOT_VERSION}`);
       expect(e.detail?.field, field).toBe(field);
     }
   });

@@ -78,6 +78,28 @@ describe('native/procfs/interrupts', () => {
     for (let k = 0; k < 100; k++) expect(Array.from(p.summary.get(`S${k}`)!.counts)).toEqual([k, k + 4294967295]);
   });
 
+  it('with a scratch holder reuses one store across parses, grown when a file needs more', () => {
+    const file = (rows: number, base: number) => enc(['      CPU0       CPU1', ...Array.from({ length: rows }, (_, k) => `${k}:  ${base + k}  ${base + 2 * k}  chip  ${k}-edge  q${k}`)].join('\n') + '\n');
+    const scratch = { store: new Float64Array(0) };
+    const a = parseInterrupts(file(3, 10), { scratch });
+    expect(Array.from(a.irqs.get(2)!.counts)).toEqual([12, 14]);
+    const first = scratch.store;
+    expect(first.length).toBeGreaterThanOrEqual(3 * 2);
+    expect(a.irqs.get(2)!.counts.buffer).toBe(first.buffer);
+    // Same size: the same store, and the rows are the new file's (the old views now alias them).
+    const b = parseInterrupts(file(3, 100), { scratch });
+    expect(scratch.store).toBe(first);
+    expect(Array.from(b.irqs.get(2)!.counts)).toEqual([102, 104]);
+    expect(Array.from(a.irqs.get(2)!.counts)).toEqual([102, 104]);
+    // A bigger file grows the holder's store; every row is intact and equals a fresh parse.
+    const c = parseInterrupts(file(50, 1000), { scratch });
+    expect(scratch.store).not.toBe(first);
+    const fresh = parseInterrupts(file(50, 1000));
+    for (const [irq, row] of fresh.irqs) expect(Array.from(c.irqs.get(irq)!.counts), `IRQ ${irq}`).toEqual(Array.from(row.counts));
+    // Without a holder nothing is shared between parses.
+    expect(fresh.irqs.get(0)!.counts.buffer).not.toBe(c.irqs.get(0)!.counts.buffer);
+  });
+
   it('names the file and line of a truncated row', () => {
     const full = fs.readFileSync(path.join(E1000E, 'proc/interrupts'), 'latin1');
     const cut = full.slice(0, full.indexOf('  26:') + 16); // inside IRQ 26's first count

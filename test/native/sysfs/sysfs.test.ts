@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LabFailure } from '../../../common/errors.js';
@@ -63,6 +64,58 @@ describe('native/sysfs on captured trees', () => {
     expect(readProcIrq(root, 999)).toBeNull();
   });
 
+  it('join: true reads only what the vector table shows, and a missing directory is still null', () => {
+    const root = new SysRoot(E1000E);
+    const opened: string[] = [];
+    const text = root.textOr.bind(root);
+    root.textOr = (k: string) => { opened.push(k); return text(k); };
+    expect(readSysIrq(root, 26, { join: true })).toEqual({ irq: 26, actions: ['vfio-msix[1](0000:00:02.0)'], chip: 'IR-PCI-MSIX-0000:00:02.0', hwirq: 1, name: null, type: null, perCpu: [0, 3] });
+    expect(readProcIrq(root, 26, { join: true })).toEqual({ irq: 26, affinity: [1], effective: [1], node: null });
+    expect(opened.filter((k) => /\/(name|type|node)$/.test(k))).toEqual([]);
+    expect(readSysIrq(root, 999, { join: true })).toBeNull();
+    expect(readProcIrq(root, 999, { join: true })).toBeNull();
+  });
+
+  it('a descriptor directory without the file read first is not mistaken for a missing IRQ', () => {
+    const dir = copyTree(E1000E);
+    tmp.push(dir);
+    fs.rmSync(path.join(dir, 'sys/kernel/irq/26/actions'));
+    fs.rmSync(path.join(dir, 'proc/irq/26/smp_affinity_list'));
+    const root = new SysRoot(dir);
+    expect(readSysIrq(root, 26)).toMatchObject({ irq: 26, actions: [], chip: 'IR-PCI-MSIX-0000:00:02.0', perCpu: [0, 3] });
+    expect(readProcIrq(root, 26)).toEqual({ irq: 26, affinity: null, effective: [1], node: -1 });
+  });
+
+  it('reads files through one reused buffer: whole, past its size, and copies handed out', () => {
+    const dir = fs.mkdtempSync(path.join(fs.realpathSync(os.tmpdir()), 'doorbell-root-'));
+    tmp.push(dir);
+    fs.mkdirSync(path.join(dir, 'proc'));
+    fs.mkdirSync(path.join(dir, 'sys'));
+    // 300 kB (several times the first buffer), in both kinds of path, and an empty file.
+    const big = Array.from({ length: 30000 }, (_, i) => `line ${i} ${'x'.repeat(i % 7)}`).join('\n');
+    fs.writeFileSync(path.join(dir, 'proc/big'), big);
+    fs.writeFileSync(path.join(dir, 'sys/big'), big);
+    fs.writeFileSync(path.join(dir, 'sys/empty'), '');
+    fs.writeFileSync(path.join(dir, 'sys/small'), 'edge\n');
+    const root = new SysRoot(dir);
+    expect(root.text('/proc/big')).toBe(big);
+    expect(root.text('/sys/big')).toBe(big);
+    expect(root.text('/sys/empty')).toBe('');
+    expect(root.textOr('/sys/small')).toBe('edge\n');
+    const copy = root.bytes('/sys/small');
+    root.text('/proc/big'); // reuses the buffer; the copy handed out before is untouched
+    expect(copy.toString('latin1')).toBe('edge\n');
+    // withBytes lends the bytes; a read inside it (not allowed, but possible) gets its own buffer.
+    const seen = root.withBytes('/sys/small', (b) => {
+      const inner = root.text('/proc/big');
+      return [Buffer.from(b).toString('latin1'), inner.length] as const;
+    });
+    expect(seen).toEqual(['edge\n', big.length]);
+    expect(root.textOr('/sys/missing')).toBeNull();
+    expect(failure(() => root.text('/sys/missing')).error.errnoName).toBe('ENOENT');
+    expect(failure(() => root.withBytes('/proc', (b) => b.length)).error.errnoName).toBe('EISDIR');
+  });
+
   it('reads CPUs (empty isolated list) and uname from .uname', () => {
     expect(readSysCpus(new SysRoot(CONSOLE))).toEqual({ possible: [0, 1], online: [0, 1], isolated: [], nodes: [] });
     expect(readUname(new SysRoot(E1000E), null)).toMatchObject({ release: '7.3.4', hostname: '(none)', machine: 'x86_64' });
@@ -109,6 +162,32 @@ describe('native/sysfs on this machine (compared with the shell)', () => {
       expect(readPciDevice(root, bdf)!.driver ?? '.').toBe(drv || '.');
     }
   });
+  it('reads sysfs attributes, /proc/irq files and /proc/interrupts whole, as cat does', () => {
+    // The reader stops after one short read(2) of a sysfs attribute or a /proc/irq file (single
+    // seq_file records) and reads /proc/interrupts (a page per read) until end of file.
+    const root = new SysRoot('/');
+    const irqs = fs.readdirSync('/sys/kernel/irq').filter((n) => /^\d+$/.test(n));
+    expect(irqs.length).toBeGreaterThan(0);
+    for (const irq of irqs) {
+      for (const f of ['chip_name', 'hwirq', 'type', 'name', 'actions']) {
+        const k = `/sys/kernel/irq/${irq}/${f}`;
+        expect(root.text(k), k).toBe(execFileSync('cat', [k], { encoding: 'latin1' }));
+      }
+      if (fs.existsSync(`/proc/irq/${irq}`)) {
+        const k = `/proc/irq/${irq}/smp_affinity_list`;
+        expect(root.text(k), k).toBe(execFileSync('cat', [k], { encoding: 'latin1' }));
+      }
+    }
+    // Counters move between two reads: compare the labels of every row (and the line count).
+    const labels = (t: string) => t.split('\n').map((l) => l.trim().split(/\s+/, 1)[0]);
+    expect(labels(root.text('/proc/interrupts'))).toEqual(labels(execFileSync('cat', ['/proc/interrupts'], { encoding: 'latin1' })));
+    // A small machine's /proc/interrupts fits one read; /proc/kallsyms is a multi-record seq_file of
+    // megabytes that does not change between reads: it takes hundreds of read(2) calls.
+    const kallsyms = root.text('/proc/kallsyms');
+    expect(kallsyms.length).toBeGreaterThan(1 << 20);
+    expect(kallsyms).toBe(execFileSync('cat', ['/proc/kallsyms'], { encoding: 'latin1', maxBuffer: 1 << 28 }));
+  });
+
   it('reads the same affinity lists as cat', () => {
     const root = new SysRoot('/');
     for (const irq of fs.readdirSync('/proc/irq').filter((n) => /^\d+$/.test(n)).map(Number)) {
