@@ -45,6 +45,28 @@ describe('lab/session', () => {
     expect(diffSamples(b, c).rates[30]).toEqual([10]);
   });
 
+  it('samples only while someone listens', async () => {
+    const b = fakeBackend();
+    let samples = 0;
+    const sample = b.sample.bind(b);
+    b.sample = async (irqs) => { samples++; return sample(irqs); };
+    const s = new LabSession(b, { autoStart: false });
+    await s.api.setLive({ intervalMs: 100, paused: false });
+    await new Promise((r) => setTimeout(r, 450));
+    expect(samples).toBe(0);
+    const events: LabEvent[] = [];
+    const off = s.onEvent((e) => events.push(e));
+    await new Promise((r) => setTimeout(r, 450));
+    expect(samples).toBeGreaterThanOrEqual(2);
+    expect(events.some((e) => e.type === 'counts')).toBe(true);
+    off();
+    await new Promise((r) => setTimeout(r, 150)); // a tick already under way may finish
+    const after = samples;
+    await new Promise((r) => setTimeout(r, 450));
+    expect(samples).toBe(after);
+    await s.close();
+  });
+
   it('setLive changes the tick and tells every client', async () => {
     const s = new LabSession(fakeBackend(), { autoStart: false });
     const events: LabEvent[] = [];
