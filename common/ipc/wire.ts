@@ -15,7 +15,7 @@ import { formatSortedCpuList, parseCpuList } from '../cpulist.js';
 import type { Result } from '../errors.js';
 import type { DecodedMessage, DeviceVectors, MsiMessage, Provenance, Read, SourceKind, VectorRow } from '../model/index.js';
 import type { LabEvent, LabMethod, LabReplies, VectorTable } from './contract.js';
-import type { CountsDelta } from '../model/index.js';
+import { toSparse, type CountsDelta, type SparseCounts } from '../model/index.js';
 import type { Finding } from '../checks/types.js';
 
 export const VECTORS_WIRE = 'doorbell-vectors/1';
@@ -25,7 +25,7 @@ type WRead<V> = [number, V] | [number, number, 0];
 /** A CPU set: a canonical list string's index, or the raw array when not ascending-unique. */
 type WCpus = number | number[];
 /** Counts: [n, cpu, count, cpu, count, …] for the non-zero CPUs, or the raw array when dense. */
-type WCounts = { n: number; nz: number[] } | number[];
+type WCounts = SparseCounts | number[];
 
 type WRow = [
   index: number, kind: 0 | 1, irq: number | null, chip: number, hwirq: number | null,
@@ -87,9 +87,8 @@ function expandList(s: string): number[] {
 
 /** Per-CPU values as [cpu, value] pairs of the non-zero CPUs when that is shorter, else as they are. */
 function sparse(c: readonly number[]): WCounts {
-  const nz: number[] = [];
-  for (let i = 0; i < c.length; i++) if (c[i] !== 0) nz.push(i, c[i]!);
-  return nz.length < c.length ? { n: c.length, nz } : [...c];
+  const s = toSparse(c);
+  return s.nz.length < c.length ? s : [...c];
 }
 
 /*

@@ -6,26 +6,12 @@
 // bench). The conversion is confined to the file: captures, the snapshot backend and the payload
 // check see the model's dense arrays, and a version 1 file (dense) reads as before.
 import { describeValue } from '../../common/ipc/schema.js';
+import { toSparse } from '../../common/model/index.js';
 import type { SampleJson, SnapshotPayload } from './format.js';
 import type { Refusal } from './validate.js';
 
-/** A count array in the file: its length and the non-zero entries as flat (index, value) pairs. */
-export interface SparseCounts {
-  n: number;
-  nz: number[];
-}
-
 /** Counts are indexed by CPU number; no machine has more (the payload check's bound too). */
 const MAX_LEN = 1 << 16;
-
-export function toSparse(counts: readonly number[]): SparseCounts {
-  const nz: number[] = [];
-  for (let i = 0; i < counts.length; i++) {
-    const v = counts[i]!;
-    if (v !== 0) nz.push(i, v);
-  }
-  return { n: counts.length, nz };
-}
 
 const refuse = (path: string, expected: string, x: unknown): Refusal => ({ ok: false, path, expected, got: describeValue(x) });
 
