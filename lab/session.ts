@@ -10,7 +10,7 @@ import { findingsForSnapshot, journalForSnapshot } from './report/session-slots.
 import { fail, LabFailure, ok, toLabError, type Result } from '../common/errors.js';
 import type { LabApi, LabEvent, LabMethod, LabReplies, LabRequest, ReportReply, VectorTable } from '../common/ipc/contract.js';
 import { validateRequest } from '../common/ipc/validate.js';
-import { BRINGUP_STEPS, type CountsDelta, type DeviceVectors, type InterruptSample } from '../common/model/index.js';
+import { BRINGUP_STEPS, countsRecord, irqsIn, type CountsDelta, type DeviceVectors, type InterruptSample, type SparseCounts } from '../common/model/index.js';
 import type { LabBackend } from './backend.js';
 import { AffinityEditor } from './affinity/editor.js';
 import { AffinityJournal, defaultStateDir } from './affinity/journal.js';
@@ -224,7 +224,7 @@ export class LabSession {
       }
       case 'runChecks': {
         const d = this.lastDelta;
-        const deltas = d ? Object.fromEntries(Object.entries(d.changed).map(([irq]) => [irq, this.countIncrease(Number(irq))])) : null;
+        const deltas = d ? Object.fromEntries(irqsIn(d.changed).map((irq) => [irq, this.countIncrease(irq)])) : null;
         return (await checkLab(this.backend, { countDeltas: deltas })) as LabReplies[K];
       }
       case 'getBringup': return (await this.bringup(r.bdf as string).checklist()) as LabReplies[K];
@@ -263,7 +263,7 @@ export class LabSession {
       this.prev = prev;
       const delta = diffSamples(prev, s);
       this.lastDelta = delta;
-      if (Object.keys(delta.changed).length > 0) this.emit({ type: 'counts', delta });
+      if (irqsIn(delta.changed).length > 0) this.emit({ type: 'counts', delta });
       return delta;
     } catch (e) {
       // A failed read is shown, not thrown: the timer must keep running.
@@ -298,23 +298,38 @@ function irqsOf(t: DeviceVectors): number[] {
   return t.vectors.map((x) => x.irq).filter((x): x is number => x !== null);
 }
 
-/** IRQs whose counts changed between two samples, with per-CPU rates from the monotonic clock. */
+/**
+ * IRQs whose counts changed between two samples, with per-CPU rates from the monotonic clock.
+ * Samples are indexed by column (/proc/interrupts lists online CPUs only); the delta is indexed
+ * by CPU number, like a vector's counts. Both records are built sparse: a busy device changes
+ * thousands of IRQs a tick, each on a few of 512 CPUs.
+ */
 export function diffSamples(prev: InterruptSample, cur: InterruptSample): CountsDelta {
   const dt = Math.max(cur.mono - prev.mono, 1e-3);
-  const changed: Record<number, number[]> = {};
-  const rates: Record<number, number[]> = {};
+  const cpus = cur.cpus;
+  let n = 0;
+  for (const c of cpus) if (c + 1 > n) n = c + 1;
+  const changed: [number, SparseCounts][] = [];
+  const rates: [number, SparseCounts][] = [];
   for (const [irq, counts] of cur.irqs) {
     const before = prev.irqs.get(irq);
-    let differs = !before || before.length !== counts.length;
-    if (!differs && before) {
-      for (let i = 0; i < counts.length; i++) if (counts[i] !== before[i]) { differs = true; break; }
-    }
+    // A row whose columns changed (CPU hotplug between the reads) has no rate: columns moved.
+    const base = before && before.length === counts.length ? before : null;
+    let differs = !base;
+    if (base) for (let i = 0; i < counts.length; i++) if (counts[i] !== base[i]) { differs = true; break; }
     if (!differs) continue;
-    changed[irq] = counts;
-    rates[irq] = counts.map((c, i) => {
-      const b = before?.[i] ?? c;
-      return c >= b ? ((c - b) * 1000) / dt : 0; // a counter that went back (IRQ reused) has no rate
-    });
+    const width = Math.max(n, counts.length);
+    const c: number[] = [], r: number[] = [];
+    for (let col = 0; col < counts.length; col++) {
+      const x = counts[col]!;
+      if (x === 0) continue;
+      const cpu = cpus[col] ?? col;
+      c.push(cpu, x);
+      const b = base ? base[col]! : x;
+      if (x > b) r.push(cpu, ((x - b) * 1000) / dt); // a counter that went back (IRQ reused) has no rate
+    }
+    changed.push([irq, { n: width, nz: c }]);
+    rates.push([irq, { n: width, nz: r }]);
   }
-  return { mono: cur.mono, at: cur.at, intervalMs: dt, changed, rates };
+  return { mono: cur.mono, at: cur.at, intervalMs: dt, changed: countsRecord(changed), rates: countsRecord(rates) };
 }

@@ -15,7 +15,7 @@ import { formatSortedCpuList, parseCpuList } from '../cpulist.js';
 import type { Result } from '../errors.js';
 import type { DecodedMessage, DeviceVectors, MsiMessage, Provenance, Read, SourceKind, VectorRow } from '../model/index.js';
 import type { LabEvent, LabMethod, LabReplies, VectorTable } from './contract.js';
-import { toSparse, type CountsDelta, type SparseCounts } from '../model/index.js';
+import { countsRecord, expandCounts, irqsIn, sparseAt, toSparse, type CountsDelta, type SparseCounts } from '../model/index.js';
 import type { Finding } from '../checks/types.js';
 
 export const VECTORS_WIRE = 'doorbell-vectors/1';
@@ -87,38 +87,10 @@ function expandList(s: string): number[] {
 
 /** Per-CPU values as [cpu, value] pairs of the non-zero CPUs when that is shorter, else as they are. */
 function sparse(c: readonly number[]): WCounts {
-  const s = toSparse(c);
-  return s.nz.length < c.length ? s : [...c];
+  return compact(toSparse(c));
 }
-
-/*
- * Sum and maximum of a per-CPU array. The page asks for them for every vector on every tick (rate
- * column, sparkline, the heatmap's shared scale); arrays expanded from the sparse wire form have
- * them recorded from their non-zero entries, so those are never walked CPU by CPU.
- */
-const sums = new WeakMap<readonly number[], { sum: number; max: number }>();
-export function sumMax(a: readonly number[] | undefined): { sum: number; max: number } {
-  if (!a) return { sum: 0, max: 0 };
-  let r = sums.get(a);
-  if (!r) { r = statsOf(a); sums.set(a, r); }
-  return r;
-}
-
-/** Sum and maximum of per-CPU values, dense or in their sparse wire form. */
-function statsOf(c: WCounts | readonly number[]): { sum: number; max: number } {
-  let sum = 0, max = 0;
-  const add = (x: number) => { sum += x; if (x > max) max = x; };
-  if ('nz' in c) for (let i = 1; i < c.nz.length; i += 2) add(c.nz[i]!);
-  else for (const x of c) add(x);
-  return { sum, max };
-}
-
-function expandCounts(c: WCounts): number[] {
-  if (Array.isArray(c)) return c;
-  const out = new Array<number>(c.n).fill(0);
-  for (let i = 0; i < c.nz.length; i += 2) out[c.nz[i]!] = c.nz[i + 1]!;
-  sums.set(out, statsOf(c));
-  return out;
+function compact(s: SparseCounts): WCounts {
+  return s.nz.length < s.n ? s : expandCounts(s);
 }
 
 export function encodeVectors(t: DeviceVectors): WireVectors {
@@ -276,57 +248,21 @@ export type WireEvent = Exclude<LabEvent, { type: 'counts' }> | { type: 'counts'
 
 export function encodeCounts(d: CountsDelta): WireCountsDelta {
   const irqs: [number, WCounts, WCounts | null][] = [];
-  for (const k of Object.keys(d.changed)) {
-    const irq = Number(k), r = d.rates[irq];
-    irqs.push([irq, sparse(d.changed[irq]!), r === undefined ? null : sparse(r)]);
+  for (const irq of irqsIn(d.changed)) {
+    const r = sparseAt(d.rates, irq);
+    irqs.push([irq, compact(sparseAt(d.changed, irq)!), r === undefined ? null : compact(r)]);
   }
   return { wire: COUNTS_WIRE, mono: d.mono, at: d.at, intervalMs: d.intervalMs, irqs };
 }
 
 /*
- * The per-IRQ arrays of a decoded tick are expanded when first read: the page draws per-CPU cells
- * for the few dozen rows on screen, and needs only each IRQ's sum and maximum for the rest (rate
- * column, sparkline, the heatmap's scale), which statsAt answers from the wire's non-zero pairs.
- * Expanding all of them would allocate 2 × 2000 arrays of 512 numbers per tick at 4 Hz.
+ * A decoded tick's per-IRQ arrays are expanded when first read (countsRecord): the page draws
+ * per-CPU cells for the few dozen rows on screen, and needs only each IRQ's sum and maximum for
+ * the rest (rate column, sparkline, the heatmap's scale), which statsAt answers from the pairs.
  */
-const recordStats = new WeakMap<object, Map<number, { sum: number; max: number }>>();
-
-function lazyRecord(entries: [number, WCounts][]): Record<number, number[]> {
-  const rec: Record<number, number[]> = {};
-  const st = new Map<number, { sum: number; max: number }>();
-  for (const [irq, c] of entries) {
-    st.set(irq, statsOf(c));
-    let v: number[] | undefined;
-    Object.defineProperty(rec, irq, { enumerable: true, configurable: true, get: () => (v ??= expandCounts(c)) });
-  }
-  recordStats.set(rec, st);
-  return rec;
-}
-
-/** Sum and maximum of rec[irq], without expanding it where the decoder knows them. */
-export function statsAt(rec: Readonly<Record<number, readonly number[]>>, irq: number): { sum: number; max: number } {
-  return recordStats.get(rec)?.get(irq) ?? sumMax(rec[irq]);
-}
-
-/** The entries of `rec` for `keys` only; lazy entries stay unexpanded, their sums and maxima kept. */
-export function pick(rec: Readonly<Record<number, number[]>>, keys: Iterable<number>): Record<number, number[]> {
-  const out: Record<number, number[]> = {};
-  const st = new Map<number, { sum: number; max: number }>();
-  const from = recordStats.get(rec);
-  for (const k of keys) {
-    const d = Object.getOwnPropertyDescriptor(rec, k);
-    if (!d) continue;
-    Object.defineProperty(out, k, d);
-    const t = from?.get(k);
-    if (t) st.set(k, t);
-  }
-  recordStats.set(out, st);
-  return out;
-}
-
 export function decodeCounts(w: WireCountsDelta): CountsDelta {
-  const changed = lazyRecord(w.irqs.map(([irq, c]) => [irq, c]));
-  const rates = lazyRecord(w.irqs.filter((x) => x[2] !== null).map(([irq, , r]) => [irq, r!]));
+  const changed = countsRecord(w.irqs.map(([irq, c]) => [irq, c]));
+  const rates = countsRecord(w.irqs.filter((x) => x[2] !== null).map(([irq, , r]) => [irq, r!]));
   return { mono: w.mono, at: w.at, intervalMs: w.intervalMs, changed, rates };
 }
 

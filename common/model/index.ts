@@ -6,4 +6,5 @@ export * from './vector.js';
 export * from './addrspace.js';
 export * from './log.js';
 export * from './interrupts.js';
+export * from './counts.js';
 export * from './bringup.js';

@@ -21,19 +21,3 @@ export interface CountsDelta {
   /** irq → interrupts/s per CPU over the interval, for changed IRQs only (others are 0). */
   rates: Record<number, number[]>;
 }
-
-/**
- * A per-CPU count array as its length and its non-zero entries, flattened (index, value) pairs:
- * on a 512-CPU machine most counters are zero. The IPC wire form and snapshot files (version 2)
- * carry counts this way.
- */
-export interface SparseCounts {
-  n: number;
-  nz: number[];
-}
-
-export function toSparse(counts: readonly number[]): SparseCounts {
-  const nz: number[] = [];
-  for (let i = 0; i < counts.length; i++) if (counts[i] !== 0) nz.push(i, counts[i]!);
-  return { n: counts.length, nz };
-}

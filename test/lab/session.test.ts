@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 import { describe, expect, it } from 'vitest';
 import { diffSamples, LabSession } from '../../lab/session.js';
+import { isExpanded, sparseAt, statsAt } from '../../common/model/index.js';
+import { encodeCounts } from '../../common/ipc/wire.js';
 import { fakeBackend } from '../helpers/fake-backend.js';
 import type { LabEvent } from '../../common/ipc/contract.js';
 
@@ -43,6 +45,42 @@ describe('lab/session', () => {
     expect(diffSamples(a, b).rates[30]).toEqual([0]);
     const c = { mono: 1000, at: 0, cpus: [0], irqs: new Map([[30, [8]]]) };
     expect(diffSamples(b, c).rates[30]).toEqual([10]);
+  });
+
+  it('diffSamples indexes counts and rates by CPU number, not by /proc/interrupts column', () => {
+    // CPUs 2 and 3 offline: the columns are CPUs 0, 1, 4, 5.
+    const a = { mono: 0, at: 0, cpus: [0, 1, 4, 5], irqs: new Map([[40, [0, 0, 7, 0]], [41, [1, 0, 0, 0]]]) };
+    const b = { mono: 250, at: 9, cpus: [0, 1, 4, 5], irqs: new Map([[40, [0, 0, 9, 3]], [41, [1, 0, 0, 0]]]) };
+    const d = diffSamples(a, b);
+    expect(Object.keys(d.changed)).toEqual(['40']); // 41 did not move
+    expect(d.changed[40]).toEqual([0, 0, 0, 0, 9, 3]);
+    expect(d.rates[40]).toEqual([0, 0, 0, 0, 8, 12]);
+    expect(statsAt(d.rates, 40)).toEqual({ sum: 20, max: 12 });
+  });
+
+  it('diffSamples builds the tick sparse: nothing is expanded until a row reads it', () => {
+    const cpus = Array.from({ length: 512 }, (_, i) => i);
+    const row = (cpu: number, v: number) => { const r = new Array<number>(512).fill(0); r[cpu] = v; return r; };
+    const a = { mono: 0, at: 0, cpus, irqs: new Map(Array.from({ length: 100 }, (_, i) => [i, row(i, 10)] as [number, number[]])) };
+    const b = { mono: 1000, at: 0, cpus, irqs: new Map(Array.from({ length: 100 }, (_, i) => [i, row(i, 10 + i)] as [number, number[]])) };
+    const d = diffSamples(a, b);
+    expect(Object.keys(d.changed)).toHaveLength(99); // IRQ 0 did not fire
+    const lazy = (rec: Record<number, number[]>, k: number) => k in rec && !isExpanded(rec, k);
+    expect(lazy(d.changed, 7) && lazy(d.rates, 7)).toBe(true);
+    expect(sparseAt(d.rates, 7)).toEqual({ n: 512, nz: [7, 7] });
+    expect(statsAt(d.changed, 99)).toEqual({ sum: 109, max: 109 });
+    // The wire form is the same pairs, read without expanding a single row.
+    const w = encodeCounts(d);
+    expect(w.irqs.find(([irq]) => irq === 7)).toEqual([7, { n: 512, nz: [7, 17] }, { n: 512, nz: [7, 7] }]);
+    expect(d.rates[7]).toEqual(row(7, 7));
+  });
+
+  it('diffSamples gives no rate across a change of columns (CPU hotplug between two reads)', () => {
+    const a = { mono: 0, at: 0, cpus: [0, 1], irqs: new Map([[30, [5, 5]]]) };
+    const b = { mono: 500, at: 0, cpus: [0, 1, 2], irqs: new Map([[30, [5, 6, 0]]]) };
+    const d = diffSamples(a, b);
+    expect(d.changed[30]).toEqual([5, 6, 0]);
+    expect(d.rates[30]).toEqual([0, 0, 0]);
   });
 
   it('samples only while someone listens', async () => {

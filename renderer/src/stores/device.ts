@@ -2,9 +2,8 @@
 import { defineStore, acceptHMRUpdate } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
 import type { LabError } from '../../../common/errors.js';
-import type { AddressSpace, CountsDelta, VectorRow } from '../../../common/model/index.js';
+import { irqsIn, pick, statsAt, sumMax, type AddressSpace, type CountsDelta, type VectorRow } from '../../../common/model/index.js';
 import type { VectorTable } from '../../../common/ipc/contract.js';
-import { pick, statsAt, sumMax } from '../../../common/ipc/wire.js';
 import { lab } from '../api/lab.js';
 
 /** Samples kept per IRQ for the rate sparkline. */
@@ -150,7 +149,8 @@ export const useDeviceStore = defineStore('device', () => {
     if (lastMono.value !== null && d.mono <= lastMono.value) return; // stale or repeated tick
     // Per-CPU arrays are not touched here: only the rows on screen read them (wire.ts statsAt).
     const mine: number[] = [];
-    const h: Record<number, number[]> = { ...history.value };
+    const h: Record<number, number[]> = {};
+    const before = history.value;
     for (const v of table.value.vectors) {
       if (v.irq === null) continue;
       let total = 0;
@@ -158,14 +158,17 @@ export const useDeviceStore = defineStore('device', () => {
         mine.push(v.irq);
         total = v.irq in d.rates ? statsAt(d.rates, v.irq).sum : 0;
       }
-      const prev = h[v.irq] ?? [];
-      h[v.irq] = prev.length >= HISTORY ? [...prev.slice(prev.length - HISTORY + 1), total] : [...prev, total];
+      // One new array per IRQ per tick: each row's sparkline sees a new history, the old stays intact.
+      const prev = before[v.irq];
+      const next = prev ? prev.slice(prev.length >= HISTORY ? prev.length - HISTORY + 1 : 0) : [];
+      next.push(total);
+      h[v.irq] = next;
     }
     const c = new Map(counts.value);
     for (const irq of mine) c.set(irq, d.changed);
     counts.value = c;
     // The core samples only the watched device's IRQs; anything else in the tick is left out.
-    rates.value = mine.length === Object.keys(d.changed).length ? d.rates : pick(d.rates, mine);
+    rates.value = mine.length === irqsIn(d.changed).length ? d.rates : pick(d.rates, mine);
     history.value = h;
     lastTick.value = d.at;
     lastMono.value = d.mono;

@@ -9,8 +9,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DeviceVectors, Read, VectorRow } from '../../../common/model/index.js';
 import type { VectorTable } from '../../../common/ipc/contract.js';
-import { decodeChecks, decodeCounts, decodeEvent, decodeReply, decodeVectors, encodeChecks, encodeCounts, encodeEvent, encodeReply, encodeVectors, isWireChecks, isWireVectors, pick, statsAt, sumMax, VECTORS_WIRE } from '../../../common/ipc/wire.js';
-import type { CountsDelta } from '../../../common/model/index.js';
+import { decodeChecks, decodeCounts, decodeEvent, decodeReply, decodeVectors, encodeChecks, encodeCounts, encodeEvent, encodeReply, encodeVectors, isWireChecks, isWireVectors, VECTORS_WIRE } from '../../../common/ipc/wire.js';
+import { isExpanded, pick, statsAt, sumMax, type CountsDelta } from '../../../common/model/index.js';
 import { createSimLab } from '../../../lab/sim/index.js';
 import { LabSession } from '../../../lab/session.js';
 import { SCALE_SCENARIO } from '../../renderer/helpers.js';
@@ -209,7 +209,7 @@ describe('counts event wire form', () => {
     const big = (i: number, x: number) => { const a = new Array<number>(512).fill(0); a[i] = x; return a; };
     const d: CountsDelta = { mono: 1, at: 2, intervalMs: 250, changed: { 40: big(3, 100), 41: big(9, 7) }, rates: { 40: big(3, 8), 41: big(9, 0.5) } };
     const got = decodeCounts(viaJson(encodeCounts(d)));
-    const lazy = (rec: object, k: number) => typeof Object.getOwnPropertyDescriptor(rec, k)?.get === 'function';
+    const lazy = (rec: Record<number, number[]>, k: number) => k in rec && !isExpanded(rec, k);
     expect(lazy(got.rates, 40) && lazy(got.changed, 41)).toBe(true);
     expect(statsAt(got.rates, 40)).toEqual({ sum: 8, max: 8 });
     expect(statsAt(got.changed, 41)).toEqual({ sum: 7, max: 7 });
@@ -220,6 +220,11 @@ describe('counts event wire form', () => {
     expect(lazy(picked, 40)).toBe(true);
     expect(picked[40]).toEqual(big(3, 100));
     expect(picked[40]).toBe(got.changed[40]); // expanded once, shared
+    expect(isExpanded(got.changed, 40) && !isExpanded(got.changed, 41)).toBe(true);
+    expect(Object.keys(got.changed)).toEqual(['40', '41']);
+    expect(JSON.parse(JSON.stringify(got.rates))).toEqual({ 40: big(3, 8), 41: big(9, 0.5) });
+    // Read-only, like the tick it came from.
+    expect(() => { (got.changed as Record<number, number[]>)[42] = []; }).toThrow(TypeError);
     expect(statsAt({ 5: [1, 2, 3] }, 5)).toEqual({ sum: 6, max: 3 }); // a plain record works too
   });
 });

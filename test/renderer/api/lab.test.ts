@@ -5,7 +5,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { electronClient, lab, prefetch, setLabClient, websocketClient } from '../../../renderer/src/api/lab.js';
 import type { DoorbellBridge } from '../../../common/ipc/contract.js';
-import { encodeEvent, encodeReply, sumMax } from '../../../common/ipc/wire.js';
+import { encodeEvent, encodeReply } from '../../../common/ipc/wire.js';
+import { sumMax } from '../../../common/model/index.js';
 import type { LabEvent } from '../../../common/ipc/contract.js';
 import type { VectorTable } from '../../../common/ipc/contract.js';
 

@@ -113,5 +113,12 @@ describe('device store over the simulator', () => {
     const lens = Object.values(dev.history).map((h) => h.length);
     expect(lens.length).toBeGreaterThan(0);
     expect(Math.max(...lens)).toBeLessThanOrEqual(HISTORY);
+    // A tick gives every IRQ a new history (the rows' memo keys on it) and leaves the old one as it was.
+    const irq = Number(Object.keys(dev.history)[0]);
+    const old = dev.history[irq]!, copy = [...old];
+    b.advance(1000); await lab.session.tick();
+    expect(dev.history[irq]).not.toBe(old);
+    expect(old).toEqual(copy);
+    expect(dev.history[irq]!.slice(0, -1)).toEqual(copy.slice(1));
   });
 });
