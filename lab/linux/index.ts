@@ -353,6 +353,7 @@ export class LinuxLab implements LabBackend {
     const irqs = d.msiIrqs.filter((v) => only === undefined || only.has(v.irq)).map((v) => v.irq);
     return joinVectors({
       root: this.root, dev: d, msi, msix, interrupts: () => this.joinInterrupts(irqs), online: this.online(), hints: this.hints(),
+      countsFromInterrupts: this.scope.getStore() !== undefined,
       ...(only ? { only } : {}), ...(this.readTable ? { readTable: this.readTable } : {}),
     });
   }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // One device's vector table, joined from the kernel's files:
 //   msi_irqs/ → Linux IRQs → /sys/kernel/irq/N (chip, hwirq, actions, per_cpu_count) → /proc/irq/N
-//   (affinity) → /proc/interrupts (counts, only where per_cpu_count is missing) → the message: the
+//   (affinity) → /proc/interrupts (counts where per_cpu_count is missing, or for every IRQ in a
+//   batch, which parses it once) → the message: the
 //   device's own copy (MSI-X table via resourceN, or the MSI capability in config space) and the
 //   kernel's cached composed message (debugfs).
 // Every value carries where it came from, or why it could not be read.
@@ -16,7 +17,7 @@ import { readMsixTableViaResource, type MsixTableRead } from '../../native/pci/m
 import { readProcIrq } from '../../native/procfs/irq.js';
 import type { ParsedInterrupts } from '../../native/procfs/interrupts.js';
 import type { PciDevice } from '../../native/sysfs/pci.js';
-import { readSysIrq } from '../../native/sysfs/irq.js';
+import { readPerCpuCount, readSysIrq } from '../../native/sysfs/irq.js';
 import { firstLine, type SysRoot } from '../../native/sysfs/root.js';
 
 export interface VectorJoinInput {
@@ -29,6 +30,12 @@ export interface VectorJoinInput {
    * some IRQ's counts cannot come from its per_cpu_count (at most once per join).
    */
   interrupts: () => ParsedInterrupts | { error: string };
+  /**
+   * /proc/interrupts is parsed once for many joins (a batch: snapshot capture, the checks): take
+   * every IRQ's counts from it and skip per_cpu_count, one file fewer per vector. The per-IRQ file
+   * is read only when /proc/interrupts cannot be.
+   */
+  countsFromInterrupts?: boolean;
   /** Online CPUs (/sys/devices/system/cpu/online), or null when unreadable: then /proc/interrupts gives the counts. */
   online: number[] | null;
   hints: ControllerHints;
@@ -105,7 +112,7 @@ export function joinVectors(inp: VectorJoinInput): DeviceVectors {
   const irqsSorted = dev.msiIrqs;
   irqsSorted.forEach(({ irq, kind }, pos) => {
     if (inp.only !== undefined && !inp.only.has(irq)) return;
-    const sys = readSysIrq(root, irq, { join: true });
+    const sys = readSysIrq(root, irq, { join: true, perCpu: !inp.countsFromInterrupts });
     const proc = readProcIrq(root, irq, { join: true });
     const dbg = hasDebugfs ? readDebugfsIrq(root, irq) : null;
     const chip = sys?.chip ?? null;
@@ -167,6 +174,7 @@ export function joinVectors(inp: VectorJoinInput): DeviceVectors {
     // /proc/interrupts prints (kstat_irqs), indexed by possible CPU; /proc/interrupts shows online
     // CPUs only, so offline ones read 0 either way. Only an IRQ without it costs a /proc/interrupts read.
     let counts: Read<number[]>;
+    if (sys && inp.countsFromInterrupts && 'error' in interrupts()) sys.perCpu = readPerCpuCount(root, irq);
     if (sys?.perCpu && online !== null) {
       const perCpu = sys.perCpu;
       const byCpu: number[] = new Array<number>(width).fill(0);

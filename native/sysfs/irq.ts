@@ -29,11 +29,19 @@ export function parsePerCpuCount(root: SysRoot, kpath: string, text: string): nu
   return out;
 }
 
+/** /sys/kernel/irq/N/per_cpu_count, or null when the IRQ has none. */
+export function readPerCpuCount(root: SysRoot, irq: number): number[] | null {
+  const kpath = `/sys/kernel/irq/${irq}/per_cpu_count`;
+  const pc = root.textOr(kpath);
+  return pc === null ? null : parsePerCpuCount(root, kpath, pc);
+}
+
 /**
  * null when the IRQ has no descriptor (no /sys/kernel/irq/N). `join: true` skips `name` and `type`,
- * which the vector table does not show (two of six files, read for each of thousands of vectors).
+ * which the vector table does not show (two of six files, read for each of thousands of vectors);
+ * `perCpu: false` skips per_cpu_count, for a caller that has /proc/interrupts parsed already.
  */
-export function readSysIrq(root: SysRoot, irq: number, opts: { join?: boolean } = {}): SysIrq | null {
+export function readSysIrq(root: SysRoot, irq: number, opts: { join?: boolean; perCpu?: boolean } = {}): SysIrq | null {
   const dir = `/sys/kernel/irq/${irq}`;
   // `actions` exists for every descriptor; only when it is missing is the directory looked up.
   const actionsText = root.textOr(`${dir}/actions`);
@@ -41,7 +49,7 @@ export function readSysIrq(root: SysRoot, irq: number, opts: { join?: boolean } 
   const opt = (f: string) => { const t = root.textOr(`${dir}/${f}`); return t === null ? null : firstLine(t); };
   const actions = actionsText === null ? null : firstLine(actionsText);
   const hw = root.textOr(`${dir}/hwirq`);
-  const pc = root.textOr(`${dir}/per_cpu_count`);
+  const pc = opts.perCpu === false ? null : root.textOr(`${dir}/per_cpu_count`);
   return {
     irq,
     actions: actions ? actions.split(',').map((s) => s.trim()).filter(Boolean) : [],

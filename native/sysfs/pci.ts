@@ -46,13 +46,13 @@ export function readPciDevice(root: SysRoot, bdf: string): PciDevice | null {
   const grp = linkName(root, `${dir}/iommu_group`);
   const numaText = root.textOr(`${dir}/numa_node`);
   const numa = numaText === null ? null : intField(root, `${dir}/numa_node`, numaText, 10);
-  const msiIrqs: PciDevice['msiIrqs'] = [];
-  for (const n of root.list(`${dir}/msi_irqs`)) {
-    if (!/^\d+$/.test(n)) continue;
-    const kind = (root.textOr(`${dir}/msi_irqs/${n}`) ?? '').trim();
-    msiIrqs.push({ irq: Number(n), kind: kind === 'msi' ? 'msi' : 'msix' });
-  }
-  msiIrqs.sort((a, b) => a.irq - b.irq);
+  // A function never has MSI and MSI-X enabled at once (drivers/pci/msi/api.c refuses either while
+  // the other is on), so every file in msi_irqs/ names the same kind: one read per device, not
+  // one per vector (thousands on a large device).
+  const irqs = root.list(`${dir}/msi_irqs`).filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b);
+  const mode = irqs.length > 0 ? (root.textOr(`${dir}/msi_irqs/${irqs[0]}`) ?? '').trim() : '';
+  const kind: 'msi' | 'msix' = mode === 'msi' ? 'msi' : 'msix';
+  const msiIrqs: PciDevice['msiIrqs'] = irqs.map((irq) => ({ irq, kind }));
   const vfio = root.list(`${dir}/vfio-dev`).find((n) => /^vfio\d+$/.test(n)) ?? null;
   const resources = root.list(dir).map((n) => /^resource(\d)$/.exec(n)).filter((m) => m !== null).map((m) => Number(m[1]));
   return {

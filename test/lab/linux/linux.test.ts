@@ -203,6 +203,47 @@ describe('lab/linux on captured trees', () => {
     expect(counts26(outside)).toEqual([5, 3]);
   });
 
+  it('batch: counts come from the one /proc/interrupts parse, without a per_cpu_count per vector; per_cpu_count when that fails', async () => {
+    const dir = copyTree(E1000E);
+    tmp.push(dir);
+    const l = lab(dir);
+    const opened: string[] = [];
+    const textOr = l.root.textOr.bind(l.root);
+    l.root.textOr = (k: string) => { opened.push(k); return textOr(k); };
+    const plain = await l.vectors('0000:00:02.0');
+    expect(opened.filter((k) => k.endsWith('/per_cpu_count')).length).toBe(plain.vectors.length);
+    opened.length = 0;
+    const batched = await l.batch(() => l.vectors('0000:00:02.0'));
+    expect(opened.filter((k) => k.endsWith('/per_cpu_count'))).toEqual([]);
+    // The same counters (kstat_irqs) either way; the provenance names the file they came from.
+    expect(batched.vectors.map((v) => v.counts.ok && v.counts.value)).toEqual(plain.vectors.map((v) => v.counts.ok && v.counts.value));
+    for (const v of batched.vectors) expect(v.counts.ok && v.counts.from.path).toBe('/proc/interrupts');
+
+    fs.rmSync(path.join(dir, 'proc/interrupts'));
+    opened.length = 0;
+    const fallback = await l.batch(() => l.vectors('0000:00:02.0'));
+    expect(opened.filter((k) => k.endsWith('/per_cpu_count')).length).toBe(plain.vectors.length);
+    expect(fallback.vectors.map((v) => v.counts.ok && v.counts.value)).toEqual(plain.vectors.map((v) => v.counts.ok && v.counts.value));
+  });
+
+  it('reads one msi_irqs/N file per device: MSI and MSI-X are never enabled together', async () => {
+    const dir = copyTree(E1000E);
+    tmp.push(dir);
+    const msiDir = path.join(dir, 'sys/bus/pci/devices/0000:00:02.0/msi_irqs');
+    const l = lab(dir);
+    const kinds = async () => (await l.vectors('0000:00:02.0')).vectors.map((v) => v.kind);
+    const opened: string[] = [];
+    const textOr = l.root.textOr.bind(l.root);
+    l.root.textOr = (k: string) => { opened.push(k); return textOr(k); };
+    const before = await kinds();
+    expect(before.length).toBeGreaterThan(1);
+    expect(new Set(before)).toEqual(new Set(['msix']));
+    expect(opened.filter((k) => /\/msi_irqs\/\d+$/.test(k))).toHaveLength(1);
+    // The same device with MSI enabled instead: every vector is MSI.
+    for (const f of fs.readdirSync(msiDir)) fs.writeFileSync(path.join(msiDir, f), 'msi\n');
+    expect(new Set(await kinds())).toEqual(new Set(['msi']));
+  });
+
   it('a malformed debugfs file names the file and line', async () => {
     const dir = copyTree(E1000E);
     tmp.push(dir);
