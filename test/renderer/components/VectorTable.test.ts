@@ -73,6 +73,29 @@ describe('VectorTable over a 2048-vector, 512-CPU simulated lab', () => {
     w.unmount();
   });
 
+  it('cuts long cells to their column in text, with the whole value in the tooltip (no clip per cell)', async () => {
+    const b = sim(SCALE_SCENARIO);
+    lab = install(b);
+    await useLabStore().load();
+    const dev = useDeviceStore();
+    await dev.open('0000:01:00.0');
+    const want = (await b.vectors('0000:01:00.0')).vectors;
+    const w = mount(VectorTable, { attachTo: document.body });
+    await settle();
+    const row = w.find('tr[data-index="0"]');
+    const chip = row.findAll('td')[2]!;
+    const v0 = want.find((v) => v.index === 0)!;
+    // 104 px less padding at ~7.3 px a character: a per-device ITS chip name does not fit.
+    expect(v0.chip!.length).toBeGreaterThan(13);
+    expect(chip.text()).toBe(`${v0.chip!.slice(0, chip.text().length - 1)}…`);
+    expect(chip.attributes('title')).toMatch(new RegExp(`^${v0.chip!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\n\ndomain chain: `));
+    // Cells that fit are shown whole, with no tooltip added.
+    const irq = row.findAll('td')[1]!;
+    expect(irq.text()).toBe(String(v0.irq));
+    expect(irq.attributes('title')).toBeUndefined();
+    w.unmount();
+  });
+
   it('paints the first window of rows before the whole table is read, then fills in the rest', async () => {
     const b = sim(SCALE_SCENARIO);
     lab = install(b);

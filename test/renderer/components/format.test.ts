@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Decoded targets per controller, from the simulator's scenarios for each platform.
 import { describe, expect, it } from 'vitest';
-import { clockTime, decoded, decodedWhy, provenance, vectorCells, VECTOR_COLUMNS } from '../../../renderer/src/components/format.js';
+import { clockTime, decoded, decodedWhy, fit, provenance, vectorCells, VECTOR_COLUMNS } from '../../../renderer/src/components/format.js';
 import { createSimLab, scenarioNames } from '../../../lab/sim/index.js';
 
 describe('decoded message text for every simulated platform', () => {
@@ -40,5 +40,15 @@ describe('clockTime', () => {
     }
     expect(clockTime(new Date(2026, 0, 1, 9, 5, 7).getTime())).toBe('09:05:07');
     expect(clockTime(new Date(2026, 0, 1, 23, 59, 59).getTime())).toBe('23:59:59');
+  });
+});
+
+describe('fit: a cell cut to its column', () => {
+  it('keeps text that fits, and cuts longer text to exactly the room with an ellipsis', () => {
+    expect(fit('0-511', 5)).toBe('0-511');
+    expect(fit('ITS-PCI-MSIX-0000:01:00.0', 12)).toBe('ITS-PCI-MSI…');
+    expect(fit('ITS-PCI-MSIX-0000:01:00.0', 12)).toHaveLength(12);
+    expect(fit('12345', 0)).toBe('…');
+    expect(fit('', 3)).toBe('');
   });
 });
