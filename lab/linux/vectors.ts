@@ -172,7 +172,9 @@ export function joinVectors(inp: VectorJoinInput): DeviceVectors {
 
     // per_cpu_count (read with the IRQ's other sysfs files) holds the same per-CPU counters
     // /proc/interrupts prints (kstat_irqs), indexed by possible CPU; /proc/interrupts shows online
-    // CPUs only, so offline ones read 0 either way. Only an IRQ without it costs a /proc/interrupts read.
+    // CPUs only, so offline ones read 0 either way. Outside a batch only an IRQ without it costs a
+    // /proc/interrupts read; inside one, the batch's parse serves every IRQ and per_cpu_count is
+    // read only when that parse failed.
     let counts: Read<number[]>;
     if (sys && inp.countsFromInterrupts && 'error' in interrupts()) sys.perCpu = readPerCpuCount(root, irq);
     if (sys?.perCpu && online !== null) {

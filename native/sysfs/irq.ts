@@ -49,7 +49,6 @@ export function readSysIrq(root: SysRoot, irq: number, opts: { join?: boolean; p
   const opt = (f: string) => { const t = root.textOr(`${dir}/${f}`); return t === null ? null : firstLine(t); };
   const actions = actionsText === null ? null : firstLine(actionsText);
   const hw = root.textOr(`${dir}/hwirq`);
-  const pc = opts.perCpu === false ? null : root.textOr(`${dir}/per_cpu_count`);
   return {
     irq,
     actions: actions ? actions.split(',').map((s) => s.trim()).filter(Boolean) : [],
@@ -57,6 +56,6 @@ export function readSysIrq(root: SysRoot, irq: number, opts: { join?: boolean; p
     hwirq: hw === null || firstLine(hw) === '' ? null : intField(root, `${dir}/hwirq`, hw, 10),
     name: opts.join ? null : opt('name') || null,
     type: opts.join ? null : opt('type') || null,
-    perCpu: pc === null ? null : parsePerCpuCount(root, `${dir}/per_cpu_count`, pc),
+    perCpu: opts.perCpu === false ? null : readPerCpuCount(root, irq),
   };
 }

@@ -53,7 +53,7 @@ export const useDeviceStore = defineStore('device', () => {
    * irq → the tick that last brought its counts per CPU (absolute) since the table was read
    * (countsOf reads them there, else the table's own read), and irq → rates per CPU
    * (interrupts/s) over the last tick. A tick's arrays are expanded only when a row on screen
-   * reads them (common/ipc/wire.ts).
+   * reads them (common/model/counts.ts).
    */
   const counts = shallowRef<ReadonlyMap<number, Readonly<Record<number, number[]>>>>(new Map());
   const rates = shallowRef<Record<number, number[]>>({});
@@ -147,7 +147,7 @@ export const useDeviceStore = defineStore('device', () => {
   function applyDelta(d: CountsDelta): void {
     if (!table.value || paused.value) return;
     if (lastMono.value !== null && d.mono <= lastMono.value) return; // stale or repeated tick
-    // Per-CPU arrays are not touched here: only the rows on screen read them (wire.ts statsAt).
+    // Per-CPU arrays are not touched here: only the rows on screen read them (common/model/counts.ts statsAt).
     const mine: number[] = [];
     const h: Record<number, number[]> = {};
     const before = history.value;

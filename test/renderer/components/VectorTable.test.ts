@@ -12,16 +12,23 @@ import { install, SCALE_SCENARIO, settle, sim, type Installed } from '../helpers
 let lab: Installed | null = null;
 afterEach(async () => { await lab?.close(); lab = null; });
 
+/** The scale scenario's 2048-vector device, its table mounted once the lab and the first rows are read. */
+async function mountScale() {
+  const b = sim(SCALE_SCENARIO);
+  lab = install(b);
+  await useLabStore().load();
+  const dev = useDeviceStore();
+  await dev.open('0000:01:00.0');
+  const want = (await b.vectors('0000:01:00.0')).vectors;
+  const w = mount(VectorTable, { attachTo: document.body });
+  await settle();
+  return { dev, want, w };
+}
+
 describe('VectorTable over a 2048-vector, 512-CPU simulated lab', () => {
   it('renders only the rows in view, follows the keyboard to the last vector, and fits 512 CPUs', async () => {
-    const b = sim(SCALE_SCENARIO);
-    lab = install(b);
-    await useLabStore().load();
-    const dev = useDeviceStore();
-    await dev.open('0000:01:00.0');
-    const n = (await b.vectors('0000:01:00.0')).vectors.length;
-    const w = mount(VectorTable, { attachTo: document.body });
-    await settle();
+    const { dev, want, w } = await mountScale();
+    const n = want.length;
     expect(w.find('[data-testid="vectors"]').attributes('data-rows')).toBe(String(n));
     const rows = w.findAll('tr[data-index]');
     expect(rows.length).toBeGreaterThan(0);
@@ -74,14 +81,7 @@ describe('VectorTable over a 2048-vector, 512-CPU simulated lab', () => {
   });
 
   it('cuts long cells to their column in text, with the whole value in the tooltip (no clip per cell)', async () => {
-    const b = sim(SCALE_SCENARIO);
-    lab = install(b);
-    await useLabStore().load();
-    const dev = useDeviceStore();
-    await dev.open('0000:01:00.0');
-    const want = (await b.vectors('0000:01:00.0')).vectors;
-    const w = mount(VectorTable, { attachTo: document.body });
-    await settle();
+    const { want, w } = await mountScale();
     const row = w.find('tr[data-index="0"]');
     const chip = row.findAll('td')[2]!;
     const v0 = want.find((v) => v.index === 0)!;
