@@ -15,7 +15,7 @@ import { formatSortedCpuList, parseCpuList } from '../cpulist.js';
 import type { Result } from '../errors.js';
 import type { DecodedMessage, DeviceVectors, MsiMessage, Provenance, Read, SourceKind, VectorRow } from '../model/index.js';
 import type { LabEvent, LabMethod, LabReplies, VectorTable } from './contract.js';
-import { countsRecord, expandCounts, irqsIn, sparseAt, toSparse, type CountsDelta, type SparseCounts } from '../model/index.js';
+import { CountsRecordBuilder, expandCounts, irqsIn, sparseAt, toSparse, type CountsDelta, type SparseCounts } from '../model/index.js';
 import type { Finding } from '../checks/types.js';
 
 export const VECTORS_WIRE = 'doorbell-vectors/1';
@@ -227,32 +227,70 @@ export function decodeChecks(w: WireChecks): LabReplies['runChecks'] {
   return { findings, ...w.rest };
 }
 
-export const COUNTS_WIRE = 'doorbell-counts/1';
+export const COUNTS_WIRE = 'doorbell-counts/2';
 
 /**
- * A tick's counts: every changed IRQ's counts and rates per CPU, sparse. A busy 2048-vector device
- * on 512 CPUs changes ~2000 IRQs a tick, each interrupting on one CPU: 2 × 2000 arrays of 512
- * numbers as the model, a few pairs each on the wire.
+ * A tick's counts: every changed IRQ's counts and rates per CPU. A busy 2048-vector device on 512
+ * CPUs changes ~2000 IRQs a tick, each interrupting on one CPU or a few: 2 × 2000 arrays of 512
+ * numbers as the model. On the wire a tick is one flat list of numbers, per changed IRQ
+ *   irq, k, then k × (cpu, count, increase)
+ * for its k CPUs with a non-zero count, where `increase` is the count's rise over the interval
+ * (0: no rate). The rate is not sent: it is increase × 1000 / intervalMs, the very expression the
+ * core computed it with (lab/session.ts diffSamples), so decoding gives back the same double.
+ * ~20 bytes an IRQ instead of ~70 as pairs of objects with float rates: the tick of the big device
+ * is ~40 kB, not 135 kB. That matters in a browser, where Chromium reads a WebSocket 1000 bytes at
+ * a time below 1.2 MB/s (net/websockets/websocket_basic_stream.cc) and hands the page each read
+ * as a separate task: ~200 tasks a tick at 4 Hz before this form, on the page's main thread.
+ * An IRQ the flat form cannot carry exactly (another width, no rates entry, a rate that is not a
+ * whole increase over the interval, a rate on a CPU without a count) travels in `x` as pairs.
  */
 export interface WireCountsDelta {
   wire: typeof COUNTS_WIRE;
   mono: number;
   at: number;
   intervalMs: number;
-  /** [irq, counts, rates (null: none sent)] per changed IRQ. */
-  irqs: [number, WCounts, WCounts | null][];
+  /** The per-CPU width of every IRQ in `c`. */
+  n: number;
+  /** irq, k, k × (cpu, count, increase), for each IRQ in turn. */
+  c: number[];
+  /** [irq, counts, rates (null: none)] of the IRQs `c` cannot carry. */
+  x: [number, WCounts, WCounts | null][];
 }
 
 /** An event as the transports carry it: a tick's counts in their wire form, others as they are. */
 export type WireEvent = Exclude<LabEvent, { type: 'counts' }> | { type: 'counts'; delta: WireCountsDelta };
 
-export function encodeCounts(d: CountsDelta): WireCountsDelta {
-  const irqs: [number, WCounts, WCounts | null][] = [];
-  for (const irq of irqsIn(d.changed)) {
-    const r = sparseAt(d.rates, irq);
-    irqs.push([irq, compact(sparseAt(d.changed, irq)!), r === undefined ? null : compact(r)]);
+/** Append one IRQ to the flat list, or return false (leaving `c` as it was) if it does not fit. */
+function flatten(c: number[], irq: number, n: number, counts: SparseCounts, rates: SparseCounts | undefined, dt: number): boolean {
+  if (!rates || counts.n !== n || rates.n !== n) return false;
+  const start = c.length;
+  const cz = counts.nz, rz = rates.nz;
+  c.push(irq, cz.length / 2);
+  let j = 0;
+  for (let i = 0; i < cz.length; i += 2) {
+    let inc = 0;
+    if (j < rz.length && rz[j] === cz[i]) {
+      const r = rz[j + 1]!;
+      inc = Math.round((r * dt) / 1000);
+      if (!(inc > 0) || (inc * 1000) / dt !== r) { c.length = start; return false; }
+      j += 2;
+    }
+    c.push(cz[i]!, cz[i + 1]!, inc);
   }
-  return { wire: COUNTS_WIRE, mono: d.mono, at: d.at, intervalMs: d.intervalMs, irqs };
+  if (j !== rz.length) { c.length = start; return false; }
+  return true;
+}
+
+export function encodeCounts(d: CountsDelta): WireCountsDelta {
+  const c: number[] = [];
+  const x: [number, WCounts, WCounts | null][] = [];
+  let n = -1;
+  for (const irq of irqsIn(d.changed)) {
+    const counts = sparseAt(d.changed, irq)!, rates = sparseAt(d.rates, irq);
+    if (n < 0) n = counts.n;
+    if (!flatten(c, irq, n, counts, rates, d.intervalMs)) x.push([irq, compact(counts), rates === undefined ? null : compact(rates)]);
+  }
+  return { wire: COUNTS_WIRE, mono: d.mono, at: d.at, intervalMs: d.intervalMs, n: Math.max(n, 0), c, x };
 }
 
 /*
@@ -261,9 +299,34 @@ export function encodeCounts(d: CountsDelta): WireCountsDelta {
  * the rest (rate column, sparkline, the heatmap's scale), which statsAt answers from the pairs.
  */
 export function decodeCounts(w: WireCountsDelta): CountsDelta {
-  const changed = countsRecord(w.irqs.map(([irq, c]) => [irq, c]));
-  const rates = countsRecord(w.irqs.filter((x) => x[2] !== null).map(([irq, , r]) => [irq, r!]));
-  return { mono: w.mono, at: w.at, intervalMs: w.intervalMs, changed, rates };
+  const changed = new CountsRecordBuilder(), rates = new CountsRecordBuilder();
+  const { c, n, intervalMs: dt } = w;
+  for (let i = 0; i < c.length;) {
+    const irq = c[i]!, k = c[i + 1]!;
+    i += 2;
+    const end = i + 3 * k;
+    let fired = 0;
+    for (let j = i + 2; j < end; j += 3) if (c[j]! > 0) fired++;
+    const cz = new Array<number>(2 * k), rz = new Array<number>(2 * fired);
+    let csum = 0, cmax = 0, rsum = 0, rmax = 0;
+    for (let a = 0, b = 0; i < end; i += 3, a += 2) {
+      const cpu = c[i]!, count = c[i + 1]!, inc = c[i + 2]!;
+      cz[a] = cpu; cz[a + 1] = count;
+      csum += count; if (count > cmax) cmax = count;
+      if (inc > 0) {
+        const r = (inc * 1000) / dt;
+        rz[b++] = cpu; rz[b++] = r;
+        rsum += r; if (r > rmax) rmax = r;
+      }
+    }
+    changed.add(irq, { n, nz: cz }, csum, cmax);
+    rates.add(irq, { n, nz: rz }, rsum, rmax);
+  }
+  for (const [irq, cs, rs] of w.x) {
+    changed.addCounts(irq, cs);
+    if (rs !== null) rates.addCounts(irq, rs);
+  }
+  return { mono: w.mono, at: w.at, intervalMs: dt, changed: changed.build(), rates: rates.build() };
 }
 
 export function encodeEvent(e: LabEvent): WireEvent {

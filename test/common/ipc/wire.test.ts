@@ -12,7 +12,7 @@ import type { VectorTable } from '../../../common/ipc/contract.js';
 import { decodeChecks, decodeCounts, decodeEvent, decodeReply, decodeVectors, encodeChecks, encodeCounts, encodeEvent, encodeReply, encodeVectors, isWireChecks, isWireVectors, VECTORS_WIRE } from '../../../common/ipc/wire.js';
 import { isExpanded, pick, statsAt, sumMax, type CountsDelta } from '../../../common/model/index.js';
 import { createSimLab } from '../../../lab/sim/index.js';
-import { LabSession } from '../../../lab/session.js';
+import { diffSamples, LabSession } from '../../../lab/session.js';
 import { SCALE_SCENARIO } from '../../renderer/helpers.js';
 import type { LabBackend } from '../../../lab/backend.js';
 import { openLinuxLab } from '../../../lab/linux/index.js';
@@ -203,7 +203,40 @@ describe('counts event wire form', () => {
     const [d] = (await deltas(file)).slice(-1);
     fs.rmSync(path.dirname(file), { recursive: true, force: true });
     expect(Object.keys(d!.changed).length).toBeGreaterThan(1000);
-    expect(JSON.stringify(encodeCounts(d!)).length).toBeLessThan(JSON.stringify(d).length / 10);
+    const w = encodeCounts(d!);
+    expect(JSON.stringify(w).length).toBeLessThan(JSON.stringify(d).length / 10);
+    // Every IRQ of a real tick fits the flat form: irq, k, (cpu, count, increase) × k, under 30
+    // bytes an IRQ as JSON (pairs with float rates were ~70, and Chromium reads a WebSocket in
+    // 1000-byte pieces, one page task each).
+    expect(w.x).toEqual([]);
+    expect(JSON.stringify(w).length / Object.keys(d!.changed).length).toBeLessThan(30);
+    expect(decodeCounts(viaJson(w))).toEqual(viaJson(d));
+  });
+  it('carries increases, not rates, and gives back the very doubles the core computed', () => {
+    const cpus = [0, 1, 2, 3];
+    const a = { mono: 0, at: 0, cpus, irqs: new Map([[50, [0, 5, 0, 2]], [51, [9, 0, 0, 0]]]) };
+    const b = { mono: 0.2371, at: 1, cpus, irqs: new Map([[50, [0, 12, 0, 2]], [51, [9, 0, 4, 0]]]) };
+    const d = diffSamples(a, b);
+    const w = encodeCounts(d);
+    expect(w.n).toBe(4);
+    // IRQ 50: CPU 1 rose by 7, CPU 3 by nothing (no rate); IRQ 51: CPU 0 unchanged, CPU 2 new (4).
+    expect(w.c).toEqual([50, 2, 1, 12, 7, 3, 2, 0, 51, 2, 0, 9, 0, 2, 4, 4]);
+    const back = decodeCounts(viaJson(w));
+    expect(back.rates[50]![1]).toBe(d.rates[50]![1]);
+    expect(back.rates[51]![2]).toBe(d.rates[51]![2]);
+    expect(back).toEqual(d);
+  });
+  it('sends an IRQ the flat form cannot hold exactly as pairs', () => {
+    // A rate that is no whole increase over the interval, a rate on a CPU without a count, a wider row.
+    const d: CountsDelta = {
+      mono: 1, at: 2, intervalMs: 250,
+      changed: { 60: [0, 4], 61: [3, 0], 62: [1, 0, 0], 63: [0, 8] },
+      rates: { 60: [0, 1.3], 61: [0, 4], 62: [4, 0, 0], 63: [0, 8] },
+    };
+    const w = encodeCounts(d);
+    expect(w.x.map(([irq]) => irq)).toEqual([60, 61, 62]);
+    expect(w.c).toEqual([63, 1, 1, 8, 2]);
+    expect(decodeCounts(viaJson(w))).toEqual(d);
   });
   it('a tick decodes without expanding its arrays: sums and maxima come from the wire, arrays when first read', () => {
     const big = (i: number, x: number) => { const a = new Array<number>(512).fill(0); a[i] = x; return a; };
