@@ -8,8 +8,16 @@ export interface InterruptSample {
   at: number;
   /** CPUs the counts are indexed by (CPU number → column). */
   cpus: number[];
-  irqs: Map<number, number[]>;
+  /**
+   * IRQ → count per column. A backend may hand out typed rows (the simulator does: copying 2000
+   * rows of 512 counts a tick as arrays was most of its garbage collection at 4 Hz); readers index
+   * them, nothing more.
+   */
+  irqs: Map<number, CountRow>;
 }
+
+/** Counts by column, as a plain or a typed array. */
+export type CountRow = readonly number[] | Float64Array;
 
 /** Per-tick push to the renderer: only IRQs whose counts changed. */
 export interface CountsDelta {

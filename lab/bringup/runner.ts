@@ -9,6 +9,7 @@ import { ERRNO } from '../../common/errno.js';
 import { errnoError, LabFailure, toLabError, type LabError } from '../../common/errors.js';
 import {
   BRINGUP_STEPS, hex, type BringupChecklist, type BringupStep, type BringupStepId, type DecodedMessage, type DeviceSummary, type KernelOp, type LabInfo,
+  type InterruptSample,
 } from '../../common/model/index.js';
 import type { AffinityEditor } from '../affinity/editor.js';
 import type { LabBackend } from '../backend.js';
@@ -628,7 +629,7 @@ function decodedText(d: DecodedMessage): string {
   }
 }
 
-function perCpu(a: { cpus: number[]; irqs: Map<number, number[]> }, b: { cpus: number[]; irqs: Map<number, number[]> }, irq: number): number[] {
+function perCpu(a: Pick<InterruptSample, 'cpus' | 'irqs'>, b: Pick<InterruptSample, 'cpus' | 'irqs'>, irq: number): number[] {
   const c0 = a.irqs.get(irq) ?? [], c1 = b.irqs.get(irq) ?? [];
   const out: number[] = [];
   b.cpus.forEach((cpu, col) => { out[cpu] = Math.max(0, (c1[col] ?? 0) - (c0[col] ?? 0)); });

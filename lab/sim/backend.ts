@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { controllerFromChain, decodeMessage } from '../../common/msi/index.js';
 import {
   hex, readFail, readOk, type AddressSpace, type CpuInfo, type DeviceSummary, type DeviceVectors, type DoorbellPage, type Feature, type IommuGroup,
-  type IommuUnit, type InterruptSample, type KernelOp, type LabInfo, type Provenance, type UserMapping, type VectorRow, type VectorMarker,
+  type IommuUnit, type CountRow, type InterruptSample, type KernelOp, type LabInfo, type Provenance, type UserMapping, type VectorRow, type VectorMarker,
 } from '../../common/model/index.js';
 import { LabFailure, errnoError, fail, ok, type Result } from '../../common/errors.js';
 import type { LabBackend } from '../backend.js';
@@ -31,7 +31,7 @@ export class SimBackend implements LabBackend {
   private offset = 0;
   private lastMono: number;
   /** Last copy of each IRQ's counts handed out, reused while the IRQ has not fired since. */
-  private readonly snap = new Map<number, { irq: Irq; ver: number; counts: number[] }>();
+  private readonly snap = new Map<number, { irq: Irq; ver: number; counts: CountRow }>();
 
   constructor(readonly k: SimKernel, private readonly spec: string, private readonly reason: string, opts: SimBackendOptions = {}) {
     this.ops = new SimOps(k, this.log);
@@ -166,7 +166,7 @@ export class SimBackend implements LabBackend {
       affinity: hasProc ? readOk([...irq.affinity], from(`/proc/irq/${irq.irq}/smp_affinity_list`)) : readFail('no /proc/irq entry (no handler was ever requested)'),
       effective: hasProc ? readOk([irq.eff], from(`/proc/irq/${irq.irq}/effective_affinity_list`)) : readFail('no /proc/irq entry'),
       pending: irq.moving,
-      counts: readOk([...irq.counts], from('/proc/interrupts')),
+      counts: readOk(Array.from(irq.counts), from('/proc/interrupts')),
     };
   }
 
@@ -326,7 +326,7 @@ export class SimBackend implements LabBackend {
     const now = this.clock() + this.offset;
     this.k.tick(now - this.lastMono);
     this.lastMono = Math.max(this.lastMono, now);
-    const out = new Map<number, number[]>();
+    const out = new Map<number, CountRow>();
     if (irqs) {
       for (const n of irqs) { const irq = this.k.irqs.get(n); if (irq) out.set(n, this.countsOf(irq)); }
     } else {
@@ -339,7 +339,7 @@ export class SimBackend implements LabBackend {
   }
 
   /** One column per online CPU; a copy is made only when the IRQ fired since the last one. */
-  private countsOf(irq: Irq): number[] {
+  private countsOf(irq: Irq): CountRow {
     const c = this.snap.get(irq.irq);
     if (c && c.irq === irq && c.ver === irq.ver) return c.counts;
     const online = this.k.sc.cpus.online;

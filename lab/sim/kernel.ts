@@ -53,7 +53,7 @@ export interface Irq {
   eff: number;
   /** A move the hardware has not finished (x86 move_in_progress, IMSIC vector move). */
   moving: boolean;
-  counts: number[];
+  counts: Float64Array;
   posted: boolean;
   masked: boolean;
   /** What the device's MSI-X table holds, and what the kernel composed (debugfs). */
@@ -515,7 +515,7 @@ export class SimKernel {
     const eff = opts.managedCpu ?? this.pickCpu(affinity);
     const irq: Irq = {
       irq: this.allocIrqNumber(), bdf, index, kind, chip, chain, actions: [], managed: opts.managedCpu !== undefined,
-      affinity, eff, moving: false, counts: new Array<number>(this.sc.cpus.possible).fill(0), posted: false, masked: true,
+      affinity, eff, moving: false, counts: new Float64Array(this.sc.cpus.possible), posted: false, masked: true,
       hw: { address: 0n, data: 0 }, cached: { address: 0n, data: 0 }, procCreated: false, rate: opts.rate ?? 0, acc: 0, ver: 0,
       its: null, imsic: null, x86: null,
     };

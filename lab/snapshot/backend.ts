@@ -109,8 +109,8 @@ export class SnapshotLab implements LabBackend {
       const ca = base.get(irq);
       const cb = b.irqs.get(irq);
       // An IRQ in only one sample (allocated between them) is shown as the later sample.
-      if (cb && ca && ca.length === cb.length) out.set(irq, cb.map((y, i) => Math.max(0, step(ca[i]!, y))));
-      else out.set(irq, cb ? [...cb] : zero());
+      if (cb && ca && ca.length === cb.length) out.set(irq, Array.from(cb, (y, i) => Math.max(0, step(ca[i]!, y))));
+      else out.set(irq, cb ? Array.from(cb) : zero());
     }
     return { mono: step(a.mono, b.mono), at: step(a.at, b.at), cpus: [...b.cpus], irqs: out };
   }
