@@ -32,6 +32,17 @@ function afterPaint(): Promise<void> {
   });
 }
 
+/** One tick as the sparklines see it. */
+interface TickTotals { irqs: ReadonlySet<number>; totals: ReadonlyMap<number, number> }
+
+/** The IRQs of a table's vectors (a table is replaced, never changed, when it is re-read). */
+const tableIrqs = new WeakMap<VectorTable, ReadonlySet<number>>();
+function irqsOfTable(t: VectorTable): ReadonlySet<number> {
+  let s = tableIrqs.get(t);
+  if (!s) { s = new Set(t.vectors.flatMap((v) => (v.irq === null ? [] : [v.irq]))); tableIrqs.set(t, s); }
+  return s;
+}
+
 /** The device on screen: its vector table, address spaces, live counts and rates. */
 export const useDeviceStore = defineStore('device', () => {
   const bdf = ref<string | null>(null);
@@ -57,8 +68,13 @@ export const useDeviceStore = defineStore('device', () => {
    */
   const counts = shallowRef<ReadonlyMap<number, Readonly<Record<number, number[]>>>>(new Map());
   const rates = shallowRef<Record<number, number[]>>({});
-  /** irq → total rate per tick, oldest first (at most HISTORY). */
-  const history = shallowRef<Record<number, number[]>>({});
+  /**
+   * The last HISTORY ticks, oldest first: each tick's total rate per IRQ that fired, and the IRQs
+   * of the table it applied to (those that did not fire had rate 0). A row's sparkline gathers its
+   * points from here when it is drawn, so a tick costs one record, not a new 60-sample array for
+   * each of a big device's 2048 IRQs (and the garbage collections that followed them).
+   */
+  const recent = shallowRef<readonly TickTotals[]>([]);
   const lastTick = ref<number | null>(null);
   const lastMono = ref<number | null>(null);
   const ticks = ref(0);
@@ -96,7 +112,7 @@ export const useDeviceStore = defineStore('device', () => {
     }
     counts.value = new Map();
     rates.value = {};
-    history.value = {};
+    recent.value = [];
     lastMono.value = null;
     await afterPaint();
     if (bdf.value !== device) return;
@@ -140,6 +156,16 @@ export const useDeviceStore = defineStore('device', () => {
     return v.irq !== null && v.irq in rates.value ? statsAt(rates.value, v.irq) : { sum: 0, max: 0 };
   }
 
+  /** An IRQ's total rate over the last ticks, oldest first (at most HISTORY): its sparkline. */
+  function historyOf(irq: number): number[] {
+    const out: number[] = [];
+    for (const t of recent.value) {
+      const x = t.totals.get(irq);
+      if (x !== undefined) out.push(x); else if (t.irqs.has(irq)) out.push(0);
+    }
+    return out;
+  }
+
   /**
    * One tick from the core. Only IRQs whose counts changed are in the delta; every other IRQ of
    * this device had rate 0 over the interval. Deltas that arrive while paused are ignored.
@@ -148,28 +174,22 @@ export const useDeviceStore = defineStore('device', () => {
     if (!table.value || paused.value) return;
     if (lastMono.value !== null && d.mono <= lastMono.value) return; // stale or repeated tick
     // Per-CPU arrays are not touched here: only the rows on screen read them (common/model/counts.ts statsAt).
+    const irqs = irqsOfTable(table.value);
+    const changed = irqsIn(d.changed);
     const mine: number[] = [];
-    const h: Record<number, number[]> = {};
-    const before = history.value;
-    for (const v of table.value.vectors) {
-      if (v.irq === null) continue;
-      let total = 0;
-      if (v.irq in d.changed) {
-        mine.push(v.irq);
-        total = v.irq in d.rates ? statsAt(d.rates, v.irq).sum : 0;
-      }
-      // One new array per IRQ per tick: each row's sparkline sees a new history, the old stays intact.
-      const prev = before[v.irq];
-      const next = prev ? prev.slice(prev.length >= HISTORY ? prev.length - HISTORY + 1 : 0) : [];
-      next.push(total);
-      h[v.irq] = next;
+    const totals = new Map<number, number>();
+    for (const irq of changed) {
+      if (!irqs.has(irq)) continue;
+      mine.push(irq);
+      totals.set(irq, statsAt(d.rates, irq).sum);
     }
     const c = new Map(counts.value);
     for (const irq of mine) c.set(irq, d.changed);
     counts.value = c;
     // The core samples only the watched device's IRQs; anything else in the tick is left out.
-    rates.value = mine.length === irqsIn(d.changed).length ? d.rates : pick(d.rates, mine);
-    history.value = h;
+    rates.value = mine.length === changed.length ? d.rates : pick(d.rates, mine);
+    const before = recent.value;
+    recent.value = [...before.slice(before.length >= HISTORY ? before.length - HISTORY + 1 : 0), { irqs, totals }];
     lastTick.value = d.at;
     lastMono.value = d.mono;
     ticks.value++;
@@ -195,8 +215,8 @@ export const useDeviceStore = defineStore('device', () => {
   }
 
   return {
-    bdf, table, rowCount, complete, painted, error, spaces, spacesError, spacesLoading, loading, counts, rates, history, lastTick, ticks, paused, hidden, intervalMs,
-    hovered, selected, open, refresh, countsOf, countStats, rateStats, applyDelta, setPaused, setHidden, close,
+    bdf, table, rowCount, complete, painted, error, spaces, spacesError, spacesLoading, loading, counts, rates, lastTick, ticks, paused, hidden, intervalMs,
+    hovered, selected, open, refresh, countsOf, countStats, rateStats, historyOf, applyDelta, setPaused, setHidden, close,
   };
 });
 

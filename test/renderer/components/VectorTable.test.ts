@@ -7,6 +7,8 @@ import { FIRST_ROWS, useDeviceStore } from '../../../renderer/src/stores/device.
 import { useLabStore } from '../../../renderer/src/stores/lab.js';
 import { useUiStore } from '../../../renderer/src/stores/ui.js';
 import { cpuBins } from '../../../renderer/src/components/cpubins.js';
+import { rateText } from '../../../renderer/src/components/format.js';
+import { maxIn, statsAt } from '../../../common/model/index.js';
 import { install, SCALE_SCENARIO, settle, sim, type Installed } from '../helpers.js';
 
 let lab: Installed | null = null;
@@ -77,6 +79,46 @@ describe('VectorTable over a 2048-vector, 512-CPU simulated lab', () => {
     // Hovering a row marks it for the address map.
     await w.find('tr[data-index="1"]').trigger('mouseenter');
     expect(dev.hovered).toBe(1);
+    w.unmount();
+  });
+
+  it('a tick redraws each row\'s live cells (count, rate, heat on the shared scale, history) and leaves the rest of the row as drawn', async () => {
+    const b = sim();
+    lab = install(b);
+    await useLabStore().load();
+    const dev = useDeviceStore();
+    // The host-driven NVMe fires under seeded traffic.
+    await dev.open('0000:02:00.0');
+    lab.session.onEvent((e) => { if (e.type === 'counts') dev.applyDelta(e.delta); });
+    const w = mount(VectorTable, { attachTo: document.body });
+    await settle();
+    const rows = () => w.findAll('tr[data-index]');
+    const fixed = () => rows().map((r) => r.findAll('td').filter((td) => !td.attributes('data-col')?.match(/^(count|rate|heat|history)$/)).map((td) => td.html()));
+    const before = fixed();
+    await lab.session.tick();
+    const maxima = new Set<number>();
+    for (let t = 1; t <= 3; t++) {
+      b.advance(700 * t);
+      const d = (await lab.session.tick())!;
+      await nextTick();
+      const max = maxIn(dev.rates);
+      maxima.add(max);
+      let top = 0;
+      for (const r of rows()) {
+        const v = dev.table!.vectors[Number(r.attributes('data-index'))]!;
+        const fired = v.irq !== null && v.irq in d.changed;
+        expect(r.find('[data-col="count"]').text()).toBe(String(fired ? statsAt(d.changed, v.irq!).sum : dev.countStats(v).sum));
+        expect(r.find('[data-col="rate"]').text()).toBe(rateText(fired ? statsAt(d.rates, v.irq!).sum : 0));
+        // Every row's heat is drawn on this tick's scale: the hottest cell anywhere is fully opaque.
+        for (const c of r.findAll('[data-col="heat"] rect.cellv')) top = Math.max(top, Number(c.attributes('fill-opacity')));
+        // One point per tick since the table was opened (a line from the second on).
+        const line = r.find('[data-col="history"] polyline');
+        if (v.irq !== null) expect(line.exists() ? line.attributes('points')!.split(' ').length : 0).toBe(t > 1 ? t : 0);
+      }
+      expect(top).toBeCloseTo(1, 9);
+    }
+    expect(maxima.size).toBeGreaterThan(1);
+    expect(fixed()).toEqual(before);
     w.unmount();
   });
 

@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { HISTORY, useDeviceStore } from '../../../renderer/src/stores/device.js';
 import { install, sim, type Installed } from '../helpers.js';
+import { statsAt } from '../../../common/model/index.js';
 
 let lab: Installed | null = null;
 afterEach(async () => { await lab?.close(); lab = null; });
@@ -44,8 +45,11 @@ describe('device store over the simulator', () => {
     const irq = irqs[0]!;
     expect(dev.countsOf(dev.table!.vectors.find((v) => v.irq === irq)!)).toEqual(d!.changed[irq]);
     expect(dev.rates[irq]).toEqual(d!.rates[irq]);
-    expect(dev.history[irq]).toHaveLength(1);
-    expect(dev.history[irq]![0]).toBe(d!.rates[irq]!.reduce((a, x) => a + x, 0));
+    expect(dev.historyOf(irq)).toEqual([d!.rates[irq]!.reduce((a, x) => a + x, 0)]);
+    // An IRQ of the table that did not fire this tick had rate 0; an IRQ of no table has no history.
+    const idle = dev.table!.vectors.map((v) => v.irq).find((i) => i !== null && !(i in d!.changed));
+    if (idle !== undefined && idle !== null) expect(dev.historyOf(idle)).toEqual([0]);
+    expect(dev.historyOf(999999)).toEqual([]);
     expect(dev.lastTick).toBe(d!.at);
   });
 
@@ -110,15 +114,16 @@ describe('device store over the simulator', () => {
     await lab.session.tick();
     // Each tick needs a later monotonic time than the last; the sim samples performance.now().
     for (let i = 0; i < HISTORY + 5; i++) { b.advance(1000); await lab.session.tick(); }
-    const lens = Object.values(dev.history).map((h) => h.length);
-    expect(lens.length).toBeGreaterThan(0);
-    expect(Math.max(...lens)).toBeLessThanOrEqual(HISTORY);
-    // A tick gives every IRQ a new history (the rows' memo keys on it) and leaves the old one as it was.
-    const irq = Number(Object.keys(dev.history)[0]);
-    const old = dev.history[irq]!, copy = [...old];
-    b.advance(1000); await lab.session.tick();
-    expect(dev.history[irq]).not.toBe(old);
-    expect(old).toEqual(copy);
-    expect(dev.history[irq]!.slice(0, -1)).toEqual(copy.slice(1));
+    const irqs = dev.table!.vectors.flatMap((v) => (v.irq === null ? [] : [v.irq]));
+    expect(irqs.length).toBeGreaterThan(0);
+    // Every IRQ of the table has a point per tick, the oldest dropped past HISTORY.
+    for (const irq of irqs) expect(dev.historyOf(irq)).toHaveLength(HISTORY);
+    const irq = irqs.find((i) => dev.historyOf(i).some((x) => x > 0))!;
+    const old = dev.historyOf(irq);
+    const ticks = dev.ticks;
+    b.advance(1000); const d = (await lab.session.tick())!;
+    expect(dev.ticks).toBe(ticks + 1);
+    expect(dev.historyOf(irq).slice(0, -1)).toEqual(old.slice(1));
+    expect(dev.historyOf(irq).at(-1)).toBe(irq in d.changed ? statsAt(d.rates, irq).sum : 0);
   });
 });
