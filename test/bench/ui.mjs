@@ -140,6 +140,22 @@ function scrollFrames(page) {
   });
 }
 
+/**
+ * The page's main-thread time per 250 ms (one tick at 4 Hz) over `ms` without scrolling, from
+ * Chromium's own task accounting: steadier on a noisy machine than frame times, which also
+ * depend on what else the machine runs in the same frame.
+ */
+async function mainThreadPerTick(page, ms = 4000) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable');
+  const get = async () => Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
+  const a = await get(), t0 = Date.now();
+  await page.waitForTimeout(ms);
+  const b = await get(), ticks = (Date.now() - t0) / 250;
+  await cdp.detach().catch(() => {});
+  return { task: ((b.TaskDuration - a.TaskDuration) * 1000) / ticks, script: ((b.ScriptDuration - a.ScriptDuration) * 1000) / ticks };
+}
+
 export async function benchUi(ctx, scenario) {
   const rows = [];
   if (!fs.existsSync(CHROMIUM) || !fs.existsSync(path.join(ROOT, 'out/renderer/index.html'))) {
@@ -184,6 +200,7 @@ export async function benchUi(ctx, scenario) {
     const set = await setLive(page, token, scenario.bdf, false);
     await page.waitForTimeout(1000);
     const ticksBefore = await page.evaluate(() => document.querySelectorAll('.spark-line').length);
+    const perTick = await mainThreadPerTick(page);
     const cpu0 = s.cpuMs(), t0 = Date.now();
     const live = await scrollFrames(page);
     const coreMsPerS = ((s.cpuMs() - cpu0) / (Date.now() - t0)) * 1000;
@@ -195,6 +212,7 @@ export async function benchUi(ctx, scenario) {
     // a plain static table (every row in the DOM, no framework, no updates) scrolled the same way.
     const paused = await setLive(page, token, scenario.bdf, true);
     await page.waitForTimeout(500);
+    const perTickPaused = await mainThreadPerTick(page);
     const stillFrames = await scrollFrames(page);
     const still = stats(stillFrames);
     await page.evaluate(() => {
@@ -213,6 +231,8 @@ export async function benchUi(ctx, scenario) {
       `${f.n} frames in 4 s, ${dropped(live)} over 20 ms, median ${f.median.toFixed(1)} ms; ${nRows} rows, ${domRows} <tr> in the DOM; 4 Hz ${set ? 'set' : 'NOT set (live stays at the UI default)'}; ${ticksBefore} sparklines drawn before scrolling; the core used ${coreMsPerS.toFixed(0)} ms of CPU per second meanwhile`));
     rows.push(row('ui', 'p95 frame while scrolling, updates paused', p95(still), 'ms', { name: `the same ${nRows} rows as a static table`, value: p95(plain) }, null,
       `${still.n} frames, ${dropped(stillFrames)} over 20 ms; the static table (every row in the DOM, no script): ${plain.n} frames in 4 s, median ${plain.median.toFixed(1)} ms — Chromium's own cost of this table on this machine${paused ? '' : '; pausing FAILED'}`));
+    rows.push(row('ui', 'page main thread per tick at 4 Hz (2048 vectors on screen, not scrolling)', perTick.task, 'ms', { name: 'of which script (decode, store, live cells)', value: perTick.script }, null,
+      `Chromium's TaskDuration over 4 s per 250 ms; the rest is receiving the WebSocket message, style, layout and paint of the cells that changed; with updates paused the page spends ${perTickPaused.task.toFixed(2)} ms per 250 ms`));
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('HeapProfiler.collectGarbage').catch(() => {});
     await cdp.send('Performance.enable');
@@ -227,7 +247,7 @@ export async function benchUi(ctx, scenario) {
     rows.push(row('ui', 'JS heap after scrolling (2048 vectors, after GC)', heap === null ? null : heap / 1e6, 'MB', m2 === null ? null : { name: '9-vector device', value: m2 / 1e6 }, { max: 150 }));
     return {
       rows,
-      facts: { ui: { frames: f, framesPaused: still, framesStaticTable: plain, coreCpuMsPerS: coreMsPerS, runs: RUNS, pageLoad: big.map(({ painted, complete }) => ({ painted, complete })), pageLoadSmall: small.map(({ painted, complete }) => ({ painted, complete })), inApp, inAppSmall, emptyPage: empty } },
+      facts: { ui: { frames: f, framesPaused: still, mainThreadPerTick: perTick, mainThreadPerTickPaused: perTickPaused, framesStaticTable: plain, coreCpuMsPerS: coreMsPerS, runs: RUNS, pageLoad: big.map(({ painted, complete }) => ({ painted, complete })), pageLoadSmall: small.map(({ painted, complete }) => ({ painted, complete })), inApp, inAppSmall, emptyPage: empty } },
     };
   } finally {
     await context.close().catch(() => {});
