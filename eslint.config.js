@@ -47,7 +47,7 @@ export default tseslint.config(
     languageOptions: {
       globals: Object.fromEntries(['window', 'document', 'navigator', 'location', 'WebSocket', 'console', 'setTimeout', 'clearTimeout',
         'setInterval', 'clearInterval', 'requestAnimationFrame', 'cancelAnimationFrame', 'URL', 'URLSearchParams', 'performance',
-        'HTMLElement', 'HTMLCanvasElement', 'ResizeObserver', 'getComputedStyle', 'Blob', 'KeyboardEvent', 'MouseEvent', 'Event'].map((g) => [g, 'readonly'])),
+        'HTMLElement', 'HTMLCanvasElement', 'ResizeObserver', 'PerformanceObserver', 'PerformanceEntry', 'getComputedStyle', 'Blob', 'KeyboardEvent', 'MouseEvent', 'Event'].map((g) => [g, 'readonly'])),
     },
     rules: {
       'no-restricted-globals': ['error', ...restrict(NODE_GLOBALS, 'the renderer is a sandboxed browser page')],
