@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { mount } from '@vue/test-utils';
 import { nextTick } from 'vue';
 import VectorTable from '../../../renderer/src/components/VectorTable.vue';
@@ -90,7 +90,10 @@ describe('VectorTable over a 2048-vector, 512-CPU simulated lab', () => {
     // The host-driven NVMe fires under seeded traffic.
     await dev.open('0000:02:00.0');
     lab.session.onEvent((e) => { if (e.type === 'counts') dev.applyDelta(e.delta); });
+    // The once-a-second clock of the tooltips' ages stays still: only the ticks may redraw here.
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     const w = mount(VectorTable, { attachTo: document.body });
+    vi.useRealTimers();
     await settle();
     const rows = () => w.findAll('tr[data-index]');
     const fixed = () => rows().map((r) => r.findAll('td').filter((td) => !td.attributes('data-col')?.match(/^(count|rate|heat|history)$/)).map((td) => td.html()));
@@ -122,6 +125,30 @@ describe('VectorTable over a 2048-vector, 512-CPU simulated lab', () => {
     w.unmount();
   });
 
+  it('the ages in the rows\' tooltips move on once a second, with or without ticks', async () => {
+    const b = sim();
+    lab = install(b);
+    await useLabStore().load();
+    const dev = useDeviceStore();
+    await dev.open('0000:02:00.0');
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'Date'] });
+    try {
+      const w = mount(VectorTable, { attachTo: document.body });
+      await settle();
+      const affinity = () => w.find('tr[data-index="0"]').findAll('td.mono')[2]!.attributes('title') ?? '';
+      const before = affinity();
+      expect(before).toMatch(/\((just now|\d+ s ago)\)/);
+      vi.setSystemTime(Date.now() + 42_000);
+      vi.advanceTimersByTime(1000);
+      await nextTick();
+      expect(affinity()).not.toBe(before);
+      expect(affinity()).toMatch(/\(4[23] s ago\)/);
+      w.unmount();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('cuts long cells to their column in text, with the whole value in the tooltip (no clip per cell)', async () => {
     const { want, w } = await mountScale();
     const row = w.find('tr[data-index="0"]');
@@ -145,7 +172,13 @@ describe('VectorTable over a 2048-vector, 512-CPU simulated lab', () => {
     const dev = useDeviceStore();
     const asked: unknown[] = [];
     const dispatch = lab.session.dispatch.bind(lab.session);
-    lab.session.dispatch = (m, r, c) => { if (m === 'getVectors') asked.push(r); return dispatch(m, r, c); };
+    // The whole table is read only when the test lets it: the page must draw the window alone first.
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => { release = resolve; });
+    lab.session.dispatch = async (m, r, c) => {
+      if (m === 'getVectors') { asked.push(r); if ((r as { count?: number }).count === undefined) await gate; }
+      return dispatch(m, r, c);
+    };
     const opened = dev.open('0000:01:00.0');
     // Until the first window arrives nothing is drawn; once it has, it is on screen alone.
     await new Promise<void>((resolve) => { const t = setInterval(() => { if (dev.table) { clearInterval(t); resolve(); } }, 1); });
@@ -169,6 +202,7 @@ describe('VectorTable over a 2048-vector, 512-CPU simulated lab', () => {
     // End while the rest is still being read: the last vector is selected, and focused once it is read.
     await w.find('[data-testid="vector-scroll"]').trigger('keydown', { key: 'End' });
     expect(dev.selected).toBe(n - 1);
+    release();
     await opened;
     await nextTick(); await nextTick();
     expect(document.activeElement?.getAttribute('data-index')).toBe(String(n - 1));
