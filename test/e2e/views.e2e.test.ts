@@ -231,6 +231,9 @@ describe('e2e views: the big table on the wire (2048 vectors, 512 CPUs)', () => 
       expect(presented.t).toBeLessThan(marks[1]!);
       // The first row's cell carried the elementtiming name only until that paint was reported.
       await expect.poll(() => page.locator('[elementtiming]').count(), { timeout: 10000 }).toBe(0);
+      // Nothing but the page's own script and stylesheet was fetched: dialogs and other views load when opened.
+      const fetched = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname.split('/').pop() ?? ''));
+      expect(fetched.filter((f) => !/^index-[\w-]+\.(js|css)$/.test(f))).toEqual([]);
       // The first request on the socket is the prefetched window; the whole table follows it.
       expect(sent[0]).toEqual({ id: 1, method: 'getVectors', req: { bdf: '0000:01:00.0', count: 64 } });
       const whole = sent.findIndex((m) => m.method === 'getVectors' && m.req.count === undefined);
