@@ -30,11 +30,16 @@ export const useLogStore = defineStore('log', () => {
     if (fresh.length) ops.value = [...ops.value, ...fresh].slice(-LOG_KEEP);
   }
 
-  /** Subscribe once for the life of the page, so ops made while another view is open are kept. */
+  /**
+   * Subscribe once for the life of the page, so ops made while another view is open are kept; the
+   * log is read on every connection, the first one included (ops made while the page was away are
+   * in the core's ring). One read a connection: it can be 5000 ops.
+   */
   function start(): void {
     if (off) return;
-    off = lab().onEvent((e) => { if (e.type === 'log') append(e.ops); });
-    void load();
+    const offEvents = lab().onEvent((e) => { if (e.type === 'log') append(e.ops); });
+    const offConnection = lab().onConnection((c) => { if (c) void load(); });
+    off = () => { offEvents(); offConnection(); };
   }
   function stop(): void { off?.(); off = null; }
 
