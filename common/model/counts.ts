@@ -95,9 +95,9 @@ function recordOf(meta: Map<number, Entry>): Record<number, number[]> {
 }
 
 export function countsRecord(list: Iterable<[irq: number, counts: SparseCounts | number[]]>): Record<number, number[]> {
-  const meta = new Map<number, Entry>();
-  for (const [irq, c] of list) meta.set(irq, { stats: statsOf(c), src: c });
-  return recordOf(meta);
+  const b = new CountsRecordBuilder();
+  for (const [irq, c] of list) b.addCounts(irq, c);
+  return b.build();
 }
 
 /** A lazy record built entry by entry, by a decoder that already knows each entry's sum and maximum. */

@@ -187,3 +187,9 @@ export function fit(text: string, chars: number): string {
   const n = Math.max(1, Math.floor(chars));
   return text.length <= n ? text : `${text.slice(0, n - 1)}…`;
 }
+
+/** A cell's text cut to `chars` (fit), and its tooltip: `why`, preceded by the whole value when it was cut. */
+export function cut(text: string, chars: number, why = ''): { t: string; title: string | undefined } {
+  const t = fit(text, chars);
+  return { t, title: (t === text ? why : why ? `${text}\n\n${why}` : text) || undefined };
+}

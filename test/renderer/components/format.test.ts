@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Decoded targets per controller, from the simulator's scenarios for each platform.
 import { describe, expect, it } from 'vitest';
-import { clockTime, decoded, decodedWhy, fit, provenance, vectorCells, VECTOR_COLUMNS } from '../../../renderer/src/components/format.js';
+import { clockTime, cut, decoded, decodedWhy, fit, provenance, vectorCells, VECTOR_COLUMNS } from '../../../renderer/src/components/format.js';
 import { createSimLab, scenarioNames } from '../../../lab/sim/index.js';
 
 describe('decoded message text for every simulated platform', () => {
@@ -50,5 +50,11 @@ describe('fit: a cell cut to its column', () => {
     expect(fit('ITS-PCI-MSIX-0000:01:00.0', 12)).toHaveLength(12);
     expect(fit('12345', 0)).toBe('…');
     expect(fit('', 3)).toBe('');
+  });
+  it('cut: the tooltip names the whole value before the reason only when the text was cut', () => {
+    expect(cut('0-511', 5, 'read now')).toEqual({ t: '0-511', title: 'read now' });
+    expect(cut('0-511', 5)).toEqual({ t: '0-511', title: undefined });
+    expect(cut('ITS-PCI-MSIX-0000:01:00.0', 12, 'domain chain: x')).toEqual({ t: 'ITS-PCI-MSI…', title: 'ITS-PCI-MSIX-0000:01:00.0\n\ndomain chain: x' });
+    expect(cut('ITS-PCI-MSIX-0000:01:00.0', 12)).toEqual({ t: 'ITS-PCI-MSI…', title: 'ITS-PCI-MSIX-0000:01:00.0' });
   });
 });
