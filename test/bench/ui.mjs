@@ -102,7 +102,9 @@ async function openFromOverview(context, url, bdf) {
   return r;
 }
 
-/** An empty page with one module script that marks after its first paint: Chromium's floor here. */
+/** Stamps 'doorbell:vectors-presented' with the Element Timing of the page's marked paragraph, as VectorTable.vue does for its first row. */
+const PRESENTED = 'new PerformanceObserver((l) => { for (const e of l.getEntries()) performance.mark("doorbell:vectors-presented", { startTime: e.renderTime || e.loadTime }); }).observe({ type: "element", buffered: true });';
+
 /**
  * A page served as Doorbell's is (the same head, CSP and stylesheet, content-hashed assets cached
  * for good, over loopback) whose one module script only shows a paragraph: what this browser
@@ -111,8 +113,7 @@ async function openFromOverview(context, url, bdf) {
  */
 async function floorServer() {
   const dir = path.join(ROOT, 'out/renderer');
-  const script = 'new PerformanceObserver((l) => { for (const e of l.getEntries()) performance.mark("doorbell:vectors-presented", { startTime: e.renderTime || e.loadTime }); }).observe({ type: "element", buffered: true });\n'
-    + 'document.getElementById("app").innerHTML = \'<p elementtiming="floor">floor</p>\';\n';
+  const script = `${PRESENTED}\ndocument.getElementById("app").innerHTML = '<p elementtiming="floor">floor</p>';\n`;
   const html = fs.readFileSync(path.join(dir, 'index.html'), 'utf8').replace(/src="\.\/assets\/index-[^"]+\.js"/, 'src="./assets/floor-00000000.js"');
   const cached = { 'Cache-Control': 'private, max-age=31536000, immutable' };
   const server = http.createServer((req, res) => {
@@ -126,22 +127,15 @@ async function floorServer() {
   return { url: `http://127.0.0.1:${server.address().port}/`, close: () => new Promise((resolve) => server.close(resolve)) };
 }
 
-async function floorPage(context, url) {
+/** An empty page whose one inline module marks its paragraph's presentation: Chromium's floor for any page here. */
+const EMPTY_PAGE = `data:text/html,${encodeURIComponent(`<!doctype html><title>empty</title><p elementtiming="empty">empty</p><script type="module">${PRESENTED}</script>`)}`;
+
+/** Navigation start → presentation of the marked paragraph of the page at `url`. */
+async function presentedAt(context, url) {
   const { page, mark } = await markedPage(context);
   const shown = mark('doorbell:vectors-presented');
   await page.goto(url);
   const ms = await shown;
-  await page.close();
-  return ms;
-}
-
-async function emptyPage(context) {
-  const { page, mark } = await markedPage(context);
-  const painted = mark('doorbell:vectors-presented');
-  // The same Element Timing as the table's first rows, on the page's one paragraph.
-  const script = 'new PerformanceObserver((l) => { for (const e of l.getEntries()) performance.mark("doorbell:vectors-presented", { startTime: e.renderTime || e.loadTime }); }).observe({ type: "element", buffered: true });';
-  await page.goto(`data:text/html,${encodeURIComponent(`<!doctype html><title>empty</title><p elementtiming="empty">empty</p><script type="module">${script}</script>`)}`);
-  const ms = await painted;
   await page.close();
   return ms;
 }
@@ -215,11 +209,11 @@ export async function benchUi(ctx, scenario) {
     // Warm-up: the first pages of a profile pay for its HTTP cache and code cache once.
     for (let i = 0; i < 2; i++) (await loadDevice(context, s.url, SMALL)).page.close();
     const floor = await floorServer();
-    for (let i = 0; i < 2; i++) await floorPage(context, floor.url);
+    for (let i = 0; i < 2; i++) await presentedAt(context, floor.url);
     const big = [], small = [], empty = [], floors = [], inApp = [], inAppSmall = [];
     for (let i = 0; i < RUNS; i++) {
-      empty.push(await emptyPage(context));
-      floors.push(await floorPage(context, floor.url));
+      empty.push(await presentedAt(context, EMPTY_PAGE));
+      floors.push(await presentedAt(context, floor.url));
       const a = await loadDevice(context, s.url, SMALL); await a.page.close(); small.push(a);
       const b = await loadDevice(context, s.url, scenario.bdf); await b.page.close(); big.push(b);
       inAppSmall.push(await openFromOverview(context, s.url, SMALL));

@@ -14,13 +14,19 @@ import { install, SCALE_SCENARIO, settle, sim, type Installed } from '../helpers
 let lab: Installed | null = null;
 afterEach(async () => { await lab?.close(); lab = null; });
 
-/** The scale scenario's 2048-vector device, its table mounted once the lab and the first rows are read. */
-async function mountScale() {
-  const b = sim(SCALE_SCENARIO);
+/** A simulated lab with the device at `bdf` open in the device store (its first rows read). */
+async function openDevice(bdf: string, scenario?: string) {
+  const b = sim(scenario);
   lab = install(b);
   await useLabStore().load();
   const dev = useDeviceStore();
-  await dev.open('0000:01:00.0');
+  await dev.open(bdf);
+  return { b, dev };
+}
+
+/** The scale scenario's 2048-vector device, its table mounted once the lab and the first rows are read. */
+async function mountScale() {
+  const { b, dev } = await openDevice('0000:01:00.0', SCALE_SCENARIO);
   const want = (await b.vectors('0000:01:00.0')).vectors;
   const w = mount(VectorTable, { attachTo: document.body });
   await settle();
@@ -59,11 +65,7 @@ describe('VectorTable over a 2048-vector, 512-CPU simulated lab', () => {
   });
 
   it('shows each vector\'s decoded ITS target and toggles hex/decimal', async () => {
-    const b = sim();
-    lab = install(b);
-    await useLabStore().load();
-    const dev = useDeviceStore();
-    await dev.open('0000:04:00.0');
+    const { b, dev } = await openDevice('0000:04:00.0');
     const want = (await b.vectors('0000:04:00.0')).vectors;
     const w = mount(VectorTable);
     await settle();
@@ -83,12 +85,8 @@ describe('VectorTable over a 2048-vector, 512-CPU simulated lab', () => {
   });
 
   it('a tick redraws each row\'s live cells (count, rate, heat on the shared scale, history) and leaves the rest of the row as drawn', async () => {
-    const b = sim();
-    lab = install(b);
-    await useLabStore().load();
-    const dev = useDeviceStore();
     // The host-driven NVMe fires under seeded traffic.
-    await dev.open('0000:02:00.0');
+    const { b, dev } = await openDevice('0000:02:00.0');
     lab.session.onEvent((e) => { if (e.type === 'counts') dev.applyDelta(e.delta); });
     // The once-a-second clock of the tooltips' ages stays still: only the ticks may redraw here.
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
@@ -126,11 +124,7 @@ describe('VectorTable over a 2048-vector, 512-CPU simulated lab', () => {
   });
 
   it('the ages in the rows\' tooltips move on once a second, with or without ticks', async () => {
-    const b = sim();
-    lab = install(b);
-    await useLabStore().load();
-    const dev = useDeviceStore();
-    await dev.open('0000:02:00.0');
+    await openDevice('0000:02:00.0');
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'Date'] });
     try {
       const w = mount(VectorTable, { attachTo: document.body });
