@@ -10,7 +10,7 @@ import { findingsForSnapshot, journalForSnapshot } from './report/session-slots.
 import { fail, LabFailure, ok, toLabError, type Result } from '../common/errors.js';
 import type { LabApi, LabEvent, LabMethod, LabReplies, LabRequest, ReportReply, VectorTable } from '../common/ipc/contract.js';
 import { validateRequest } from '../common/ipc/validate.js';
-import { BRINGUP_STEPS, countsRecord, irqsIn, type CountsDelta, type DeviceVectors, type InterruptSample, type SparseCounts } from '../common/model/index.js';
+import { BRINGUP_STEPS, countsRecord, irqsIn, irqsOf, type CountsDelta, type InterruptSample, type SparseCounts } from '../common/model/index.js';
 import type { LabBackend } from './backend.js';
 import { AffinityEditor } from './affinity/editor.js';
 import { AffinityJournal, defaultStateDir } from './affinity/journal.js';
@@ -291,11 +291,6 @@ export class LabSession {
     this.listeners.clear();
     await this.backend.close();
   }
-}
-
-/** The Linux IRQs of a table's allocated vectors. */
-function irqsOf(t: DeviceVectors): number[] {
-  return t.vectors.map((x) => x.irq).filter((x): x is number => x !== null);
 }
 
 /**

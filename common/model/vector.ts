@@ -79,3 +79,8 @@ export interface DeviceVectors {
   /** Why some vectors could not be read, once for the table (e.g. MSI-X table not mappable). */
   notes: string[];
 }
+
+/** The Linux IRQs of a table's allocated vectors (a vector without one has no IRQ yet). */
+export function irqsOf(t: Pick<DeviceVectors, 'vectors'>): number[] {
+  return t.vectors.map((x) => x.irq).filter((x): x is number => x !== null);
+}

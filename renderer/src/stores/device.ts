@@ -2,7 +2,7 @@
 import { defineStore, acceptHMRUpdate } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
 import type { LabError } from '../../../common/errors.js';
-import { irqsIn, pick, statsAt, sumMax, type AddressSpace, type CountsDelta, type VectorRow } from '../../../common/model/index.js';
+import { irqsIn, irqsOf, pick, statsAt, sumMax, type AddressSpace, type CountsDelta, type VectorRow } from '../../../common/model/index.js';
 import type { VectorTable } from '../../../common/ipc/contract.js';
 import { lab } from '../api/lab.js';
 
@@ -39,7 +39,7 @@ interface TickTotals { irqs: ReadonlySet<number>; totals: ReadonlyMap<number, nu
 const tableIrqs = new WeakMap<VectorTable, ReadonlySet<number>>();
 function irqsOfTable(t: VectorTable): ReadonlySet<number> {
   let s = tableIrqs.get(t);
-  if (!s) { s = new Set(t.vectors.flatMap((v) => (v.irq === null ? [] : [v.irq]))); tableIrqs.set(t, s); }
+  if (!s) { s = new Set(irqsOf(t)); tableIrqs.set(t, s); }
   return s;
 }
 
