@@ -234,6 +234,23 @@ describe('e2e views: the big table on the wire (2048 vectors, 512 CPUs)', () => 
       // Nothing but the page's own script and stylesheet was fetched: dialogs and other views load when opened.
       const fetched = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname.split('/').pop() ?? ''));
       expect(fetched.filter((f) => !/^index-[\w-]+\.(js|css)$/.test(f))).toEqual([]);
+      // …and that stylesheet styles everything on the page: each row is exactly the height the
+      // virtualiser places it at (a bare ✎ button stretched them to 32 px when its rule lived in
+      // the report dialog's chunk), and the row scrolled to is the one in view.
+      const heights = await page.evaluate(() => [...document.querySelectorAll<HTMLElement>('[data-testid="vectors"] tr[data-index]')].map((tr) => [tr.getBoundingClientRect().height, parseFloat(tr.style.height)]));
+      expect(heights.length).toBeGreaterThan(10);
+      for (const [drawn, placed] of heights) expect(drawn).toBe(placed);
+      const atTop = await page.evaluate(async () => {
+        const sc = document.querySelector<HTMLElement>('[data-testid="vector-scroll"]')!;
+        const row = parseFloat(document.querySelector<HTMLElement>('[data-testid="vectors"] tr[data-index]')!.style.height);
+        sc.scrollTop = 1000 * row;
+        await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+        const head = sc.querySelector('thead')!.getBoundingClientRect();
+        const tr = document.elementFromPoint(head.left + 20, head.bottom + row / 2)?.closest('tr');
+        return tr?.getAttribute('data-index');
+      });
+      expect(atTop).toBe('1000');
+      expect(await page.getByTestId('report').evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgba(0, 0, 0, 0)');
       // The first request on the socket is the prefetched window; the whole table follows it.
       expect(sent[0]).toEqual({ id: 1, method: 'getVectors', req: { bdf: '0000:01:00.0', count: 64 } });
       const whole = sent.findIndex((m) => m.method === 'getVectors' && m.req.count === undefined);
