@@ -209,6 +209,16 @@ describe('e2e views: the big table on the wire (2048 vectors, 512 CPUs)', () => 
       const page = await b.newPage({ viewport: { width: 1440, height: 900 } });
       const problems: string[] = [];
       page.on('pageerror', (e) => problems.push(e.message));
+      // Every batch of DOM changes that added vector rows, with the rows in the table after it.
+      await page.addInitScript(() => {
+        const w = window as unknown as { rowBatches: { added: number; rows: number }[] };
+        w.rowBatches = [];
+        new MutationObserver((records) => {
+          let added = 0;
+          for (const r of records) for (const n of r.addedNodes) if (n instanceof HTMLElement) added += n.matches('tr[data-index]') ? 1 : n.querySelectorAll('tr[data-index]').length;
+          if (added) w.rowBatches.push({ added, rows: document.querySelectorAll('[data-testid="vectors"] tr[data-index]').length });
+        }).observe(document, { childList: true, subtree: true });
+      });
       const sent: { method: string; req: Record<string, unknown> }[] = [];
       const replies: { id: number; bytes: number; wire: unknown }[] = [];
       page.on('websocket', (ws) => {
@@ -234,6 +244,11 @@ describe('e2e views: the big table on the wire (2048 vectors, 512 CPUs)', () => 
       // Nothing but the page's own script and stylesheet was fetched: dialogs and other views load when opened.
       const fetched = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname.split('/').pop() ?? ''));
       expect(fetched.filter((f) => !/^index-[\w-]+\.(js|css)$/.test(f))).toEqual([]);
+      // The first render drew the rows this window shows (and the margin kept beyond them) at
+      // once: no second pass once the table's height was known, and none since (not scrolled).
+      const batches = await page.evaluate(() => (window as unknown as { rowBatches: { added: number; rows: number }[] }).rowBatches);
+      expect(batches.length).toBe(1);
+      expect(batches[0]!.rows).toBeGreaterThan(Math.ceil((900 - 250) / 26));
       // …and that stylesheet styles everything on the page: each row is exactly the height the
       // virtualiser places it at (a bare ✎ button stretched them to 32 px when its rule lived in
       // the report dialog's chunk), and the row scrolled to is the one in view.
@@ -251,6 +266,9 @@ describe('e2e views: the big table on the wire (2048 vectors, 512 CPUs)', () => 
       });
       expect(atTop).toBe('1000');
       expect(await page.getByTestId('report').evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgba(0, 0, 0, 0)');
+      // Every column's heading fits its column ("Rate/s" had been cut to "Rat…").
+      const cutHeads = await page.evaluate(() => [...document.querySelectorAll<HTMLElement>('[data-testid="vectors"] thead th')].filter((th) => th.scrollWidth > th.clientWidth).map((th) => th.textContent));
+      expect(cutHeads).toEqual([]);
       // The first request on the socket is the prefetched window; the whole table follows it.
       expect(sent[0]).toEqual({ id: 1, method: 'getVectors', req: { bdf: '0000:01:00.0', count: 64 } });
       const whole = sent.findIndex((m) => m.method === 'getVectors' && m.req.count === undefined);
