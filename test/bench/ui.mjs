@@ -15,7 +15,6 @@
 /* global document, WebSocket, location, requestAnimationFrame, PerformanceObserver, addEventListener -- page.evaluate bodies run in Chromium */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import { ROOT, row, stats } from './lib.mjs';
 
@@ -106,25 +105,24 @@ async function openFromOverview(context, url, bdf) {
 const PRESENTED = 'new PerformanceObserver((l) => { for (const e of l.getEntries()) performance.mark("doorbell:vectors-presented", { startTime: e.renderTime || e.loadTime }); }).observe({ type: "element", buffered: true });';
 
 /**
- * A page served as Doorbell's is (the same head, CSP and stylesheet, content-hashed assets cached
- * for good, over loopback) whose one module script only shows a paragraph: what this browser
- * takes before any of Doorbell's code runs. Chromium asks for a page's scripts only once its
- * renderer has committed the document, which is most of this figure here.
+ * A page served by Doorbell's own server (`startServer`: the same head, CSP, headers — among them
+ * Cross-Origin-Opener-Policy, which puts every load of it in a renderer process of its own — and
+ * caching of content-hashed assets, over loopback) whose one module script only shows a paragraph:
+ * what this browser takes before any of Doorbell's code runs. Chromium asks for a page's scripts
+ * only once its renderer has committed the document, which is most of this figure here.
  */
-async function floorServer() {
-  const dir = path.join(ROOT, 'out/renderer');
-  const script = `${PRESENTED}\ndocument.getElementById("app").innerHTML = '<p elementtiming="floor">floor</p>';\n`;
-  const html = fs.readFileSync(path.join(dir, 'index.html'), 'utf8').replace(/src="\.\/assets\/index-[^"]+\.js"/, 'src="./assets/floor-00000000.js"');
-  const cached = { 'Cache-Control': 'private, max-age=31536000, immutable' };
-  const server = http.createServer((req, res) => {
-    const p = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
-    if (p === '/') res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' }).end(html);
-    else if (p === '/assets/floor-00000000.js') res.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8', ...cached }).end(script);
-    else if (/^\/assets\/index-[\w-]+\.css$/.test(p)) res.writeHead(200, { 'Content-Type': 'text/css; charset=utf-8', ...cached }).end(fs.readFileSync(path.join(dir, p)));
-    else res.writeHead(404).end();
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${server.address().port}/`, close: () => new Promise((resolve) => server.close(resolve)) };
+async function floorServer(tmp) {
+  const { startServer } = await import(path.join(ROOT, 'out/node/lab/server/serve.js'));
+  const built = path.join(ROOT, 'out/renderer');
+  const dir = fs.mkdtempSync(path.join(tmp, 'floor-page-'));
+  fs.mkdirSync(path.join(dir, 'assets'));
+  const html = fs.readFileSync(path.join(built, 'index.html'), 'utf8');
+  fs.writeFileSync(path.join(dir, 'index.html'), html.replace(/src="\.\/assets\/index-[^"]+\.js"/, 'src="./assets/floor-00000000.js"'));
+  fs.writeFileSync(path.join(dir, 'assets/floor-00000000.js'), `${PRESENTED}\ndocument.getElementById("app").innerHTML = '<p elementtiming="floor">floor</p>';\n`);
+  for (const f of fs.readdirSync(path.join(built, 'assets'))) if (/^index-.*\.css$/.test(f)) fs.copyFileSync(path.join(built, 'assets', f), path.join(dir, 'assets', f));
+  // The page opens no socket: the server's lab session is never asked anything.
+  const server = await startServer({ session: null, staticDir: dir });
+  return { url: server.url, close: () => server.close() };
 }
 
 /** An empty page whose one inline module marks its paragraph's presentation: Chromium's floor for any page here. */
@@ -208,7 +206,7 @@ export async function benchUi(ctx, scenario) {
   try {
     // Warm-up: the first pages of a profile pay for its HTTP cache and code cache once.
     for (let i = 0; i < 2; i++) (await loadDevice(context, s.url, SMALL)).page.close();
-    const floor = await floorServer();
+    const floor = await floorServer(ctx.tmp);
     for (let i = 0; i < 2; i++) await presentedAt(context, floor.url);
     const big = [], small = [], empty = [], floors = [], inApp = [], inAppSmall = [];
     for (let i = 0; i < RUNS; i++) {
