@@ -83,6 +83,38 @@ async function loadDevice(context, url, bdf) {
   return { page, ...r };
 }
 
+/**
+ * Reload of a device page that has settled → first rows painted and presented: the same renderer
+ * process and document origin, so no process swap (Cross-Origin-Opener-Policy, see floorServer).
+ */
+async function reloadDevice(context, url, bdf) {
+  const { page, mark } = await markedPage(context);
+  const first = mark('doorbell:vectors-painted');
+  await page.goto(`${url}#/device/${bdf}`);
+  await first;
+  await settle(page);
+  const painted = mark('doorbell:vectors-painted');
+  const presented = mark('doorbell:vectors-presented');
+  await page.reload();
+  const r = { painted: await painted, presented: await presented };
+  await settle(page);
+  await page.close();
+  return r;
+}
+
+/** Reload of the page at `url` → presentation of its marked paragraph (see presentedAt). */
+async function reloadedAt(context, url) {
+  const { page, mark } = await markedPage(context);
+  const first = mark('doorbell:vectors-presented');
+  await page.goto(url);
+  await first;
+  const shown = mark('doorbell:vectors-presented');
+  await page.reload();
+  const ms = await shown;
+  await page.close();
+  return ms;
+}
+
 /** Click in the overview → first rows painted (the app already running, as in the desktop window). */
 async function openFromOverview(context, url, bdf) {
   const { page, mark } = await markedPage(context);
@@ -208,7 +240,7 @@ export async function benchUi(ctx, scenario) {
     for (let i = 0; i < 2; i++) (await loadDevice(context, s.url, SMALL)).page.close();
     const floor = await floorServer(ctx.tmp);
     for (let i = 0; i < 2; i++) await presentedAt(context, floor.url);
-    const big = [], small = [], empty = [], floors = [], inApp = [], inAppSmall = [];
+    const big = [], small = [], empty = [], floors = [], inApp = [], inAppSmall = [], reloads = [], reloadsSmall = [], floorReloads = [];
     for (let i = 0; i < RUNS; i++) {
       empty.push(await presentedAt(context, EMPTY_PAGE));
       floors.push(await presentedAt(context, floor.url));
@@ -216,12 +248,18 @@ export async function benchUi(ctx, scenario) {
       const b = await loadDevice(context, s.url, scenario.bdf); await b.page.close(); big.push(b);
       inAppSmall.push(await openFromOverview(context, s.url, SMALL));
       inApp.push(await openFromOverview(context, s.url, scenario.bdf));
+      floorReloads.push(await reloadedAt(context, floor.url));
+      reloadsSmall.push(await reloadDevice(context, s.url, SMALL));
+      reloads.push(await reloadDevice(context, s.url, scenario.bdf));
     }
     await floor.close();
     const n = `${RUNS} loads`;
     rows.push(row('ui', 'first render: page load → first rows of 2048 vectors on screen (512 CPUs)', median(big.map((x) => x.presented)), 'ms',
       { name: '9-vector device', value: median(small.map((x) => x.presented)) }, { max: 300 },
       `median of ${n}, assets cached; navigation start → presentation of the frame with the first rows (Element Timing); the page's main thread had painted it at ${median(big.map((x) => x.painted)).toFixed(0)} ms (9-vector device ${median(small.map((x) => x.painted)).toFixed(0)} ms); a regular profile; an empty page in this browser is on screen at ${median(empty).toFixed(0)} ms, and a page served like this one whose one script only shows a paragraph at ${median(floors).toFixed(0)} ms (Chromium's floors here)`));
+    rows.push(row('ui', 'first render: reload → first rows of 2048 vectors on screen', median(reloads.map((x) => x.presented)), 'ms',
+      { name: '9-vector device', value: median(reloadsSmall.map((x) => x.presented)) }, { max: 300 },
+      `median of ${n}; the device page reloaded in its tab (same renderer process, no swap): navigation start → presentation of the frame with the first rows; painted by the main thread at ${median(reloads.map((x) => x.painted)).toFixed(0)} ms (9-vector device ${median(reloadsSmall.map((x) => x.painted)).toFixed(0)} ms); the paragraph page reloaded the same way is on screen at ${median(floorReloads).toFixed(0)} ms`));
     rows.push(row('ui', 'first render: click in the overview → first rows of 2048 vectors on screen', median(inApp.map((x) => x.presented)), 'ms',
       { name: '9-vector device', value: median(inAppSmall.map((x) => x.presented)) }, { max: 300 },
       `median of ${n}; the click event → presentation of the frame with the first rows; painted by the main thread at ${median(inApp.map((x) => x.painted)).toFixed(0)} ms (9-vector device ${median(inAppSmall.map((x) => x.painted)).toFixed(0)} ms); the app already running, as in the desktop window`));
@@ -283,7 +321,7 @@ export async function benchUi(ctx, scenario) {
     rows.push(row('ui', 'JS heap after scrolling (2048 vectors, after GC)', heap === null ? null : heap / 1e6, 'MB', m2 === null ? null : { name: '9-vector device', value: m2 / 1e6 }, { max: 150 }));
     return {
       rows,
-      facts: { ui: { frames: f, framesPaused: still, mainThreadPerTick: perTick, mainThreadPerTickPaused: perTickPaused, framesStaticTable: plain, coreCpuMsPerS: coreMsPerS, runs: RUNS, pageLoad: big.map(({ painted, presented, complete }) => ({ painted, presented, complete })), pageLoadSmall: small.map(({ painted, presented, complete }) => ({ painted, presented, complete })), inApp, inAppSmall, emptyPage: empty, floorPage: floors } },
+      facts: { ui: { frames: f, framesPaused: still, mainThreadPerTick: perTick, mainThreadPerTickPaused: perTickPaused, framesStaticTable: plain, coreCpuMsPerS: coreMsPerS, runs: RUNS, pageLoad: big.map(({ painted, presented, complete }) => ({ painted, presented, complete })), pageLoadSmall: small.map(({ painted, presented, complete }) => ({ painted, presented, complete })), inApp, inAppSmall, reload: reloads, reloadSmall: reloadsSmall, emptyPage: empty, floorPage: floors, floorReload: floorReloads } },
     };
   } finally {
     await context.close().catch(() => {});
