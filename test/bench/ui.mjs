@@ -279,8 +279,10 @@ export async function benchUi(ctx, scenario) {
     const live = await scrollFrames(page);
     const coreMsPerS = ((s.cpuMs() - cpu0) / (Date.now() - t0)) * 1000;
     const f = stats(live);
-    // Chromium coarsens performance.now() to 0.1 ms: a frame on every 60 Hz vsync reads 16.6–16.8.
+    // Chromium coarsens performance.now() to 0.1 ms: a frame on every 60 Hz vsync reads 16.6–16.8,
+    // so a p95 of 16.8 ms is every frame on time as far as the page can tell (the target's slack).
     const p95 = (x) => Math.round(x.p95 * 10) / 10;
+    const frameTarget = { max: 16.7, slack: 0.1 };
     const dropped = (xs) => xs.filter((d) => d > 20).length;
     // The console's own rate (1 Hz, the default of a visible window) for comparison.
     const at1Hz = await setLive(page, token, scenario.bdf, false, 1000);
@@ -306,9 +308,9 @@ export async function benchUi(ctx, scenario) {
     });
     await page.waitForTimeout(500);
     const plain = stats(await scrollFrames(page));
-    rows.push(row('ui', 'p95 frame while scrolling at 4 Hz updates', p95(f), 'ms', { name: 'same table, updates paused', value: p95(still) }, { max: 16.7 },
+    rows.push(row('ui', 'p95 frame while scrolling at 4 Hz updates', p95(f), 'ms', { name: 'same table, updates paused', value: p95(still) }, frameTarget,
       `${f.n} frames in 4 s, ${dropped(live)} over 20 ms, median ${f.median.toFixed(1)} ms; ${nRows} rows, ${domRows} <tr> in the DOM; 4 Hz ${set ? 'set' : 'NOT set (live stays at the UI default)'}; ${ticksBefore} sparklines drawn before scrolling; the core used ${coreMsPerS.toFixed(0)} ms of CPU per second meanwhile`));
-    rows.push(row('ui', 'p95 frame while scrolling at 1 Hz updates (the console\'s default)', p95(slow), 'ms', { name: 'same table, updates paused', value: p95(still) }, { max: 16.7 },
+    rows.push(row('ui', 'p95 frame while scrolling at 1 Hz updates (the console\'s default)', p95(slow), 'ms', { name: 'same table, updates paused', value: p95(still) }, frameTarget,
       `${slow.n} frames in 4 s, ${dropped(slowFrames)} over 20 ms, median ${slow.median.toFixed(1)} ms; 1 Hz ${at1Hz ? 'set' : 'NOT set'}`));
     rows.push(row('ui', 'p95 frame while scrolling, updates paused', p95(still), 'ms', { name: `the same ${nRows} rows as a static table`, value: p95(plain) }, null,
       `${still.n} frames, ${dropped(stillFrames)} over 20 ms; the static table (every row in the DOM, no script): ${plain.n} frames in 4 s, median ${plain.median.toFixed(1)} ms — Chromium's own cost of this table on this machine${paused ? '' : '; pausing FAILED'}`));
