@@ -37,6 +37,12 @@ async function withServer<T>(lab: string, fn: (s: Served) => Promise<T>): Promis
 async function openDevice(page: Page, url: string, bdf: string): Promise<void> {
   await page.goto(`${url}#/device/${bdf}`);
   await expect.poll(() => page.getByTestId('vectors').count(), { timeout: 15000 }).toBe(1);
+  expect(await cutHeadings(page)).toEqual([]);
+}
+
+/** Headings of the vector table that do not fit their column (a cut heading reads "Rat…"). */
+function cutHeadings(page: Page): Promise<(string | null)[]> {
+  return page.evaluate(() => [...document.querySelectorAll<HTMLElement>('[data-testid="vectors"] thead th')].filter((th) => th.scrollWidth > th.clientWidth).map((th) => th.textContent));
 }
 
 const SIM = 'sim:arm64-its-smmuv3';
@@ -267,8 +273,7 @@ describe('e2e views: the big table on the wire (2048 vectors, 512 CPUs)', () => 
       expect(atTop).toBe('1000');
       expect(await page.getByTestId('report').evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgba(0, 0, 0, 0)');
       // Every column's heading fits its column ("Rate/s" had been cut to "Rat…").
-      const cutHeads = await page.evaluate(() => [...document.querySelectorAll<HTMLElement>('[data-testid="vectors"] thead th')].filter((th) => th.scrollWidth > th.clientWidth).map((th) => th.textContent));
-      expect(cutHeads).toEqual([]);
+      expect(await cutHeadings(page)).toEqual([]);
       // The first request on the socket is the prefetched window; the whole table follows it.
       expect(sent[0]).toEqual({ id: 1, method: 'getVectors', req: { bdf: '0000:01:00.0', count: 64 } });
       const whole = sent.findIndex((m) => m.method === 'getVectors' && m.req.count === undefined);
