@@ -20,9 +20,10 @@ function probe(cls: string): number | null {
 }
 
 /**
- * Measured once per page. main.ts asks before the app mounts, while the page is still empty and
- * the layout this forces costs nothing; measured later, after the table's first render, the
- * widths would re-render every row and lay the page out twice on the way to the first rows.
+ * Measured once per page. main.ts asks before the app mounts, while the page is still empty: the
+ * layout this forces is the page's first (~20 ms on the bench VM, mostly resolving the stylesheet
+ * and fonts); measured later, after the table's first render, the widths would re-render every
+ * row and lay the page out twice on the way to the first rows.
  */
 export function charWidths(): CharWidths {
   if (measured) return measured;
