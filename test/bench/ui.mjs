@@ -71,48 +71,25 @@ async function settle(page) {
   await page.waitForTimeout(400);
 }
 
-/** Navigation start → first rows painted, and → whole table painted, for a page load of `bdf`. */
-async function loadDevice(context, url, bdf) {
-  const { page, mark } = await markedPage(context);
-  const painted = mark('doorbell:vectors-painted');
-  const presented = mark('doorbell:vectors-presented');
-  const complete = mark('doorbell:vectors-complete');
-  await page.goto(`${url}#/device/${bdf}`);
-  const r = { painted: await painted, presented: await presented, complete: await complete };
-  await settle(page);
-  return { page, ...r };
-}
-
 /**
- * Reload of a device page that has settled → first rows painted and presented: the same renderer
+ * Navigation start → first rows painted and presented, and → whole table painted, for a page load
+ * of `bdf`; with `reload`, for a reload of that page once it has settled: the same renderer
  * process and document origin, so no process swap (Cross-Origin-Opener-Policy, see floorServer).
  */
-async function reloadDevice(context, url, bdf) {
+async function loadDevice(context, url, bdf, { reload = false } = {}) {
   const { page, mark } = await markedPage(context);
-  const first = mark('doorbell:vectors-painted');
-  await page.goto(`${url}#/device/${bdf}`);
-  await first;
-  await settle(page);
-  const painted = mark('doorbell:vectors-painted');
-  const presented = mark('doorbell:vectors-presented');
-  await page.reload();
-  const r = { painted: await painted, presented: await presented };
-  await settle(page);
-  await page.close();
-  return r;
-}
-
-/** Reload of the page at `url` → presentation of its marked paragraph (see presentedAt). */
-async function reloadedAt(context, url) {
-  const { page, mark } = await markedPage(context);
-  const first = mark('doorbell:vectors-presented');
-  await page.goto(url);
-  await first;
-  const shown = mark('doorbell:vectors-presented');
-  await page.reload();
-  const ms = await shown;
-  await page.close();
-  return ms;
+  const load = async (go) => {
+    const painted = mark('doorbell:vectors-painted');
+    const presented = mark('doorbell:vectors-presented');
+    const complete = mark('doorbell:vectors-complete');
+    await go();
+    const r = { painted: await painted, presented: await presented, complete: await complete };
+    await settle(page);
+    return r;
+  };
+  let r = await load(() => page.goto(`${url}#/device/${bdf}`));
+  if (reload) r = await load(() => page.reload());
+  return { page, ...r };
 }
 
 /** Click in the overview → first rows painted (the app already running, as in the desktop window). */
@@ -160,17 +137,24 @@ async function floorServer(tmp) {
 /** An empty page whose one inline module marks its paragraph's presentation: Chromium's floor for any page here. */
 const EMPTY_PAGE = `data:text/html,${encodeURIComponent(`<!doctype html><title>empty</title><p elementtiming="empty">empty</p><script type="module">${PRESENTED}</script>`)}`;
 
-/** Navigation start → presentation of the marked paragraph of the page at `url`. */
-async function presentedAt(context, url) {
+/** Navigation start → presentation of the marked paragraph of the page at `url` (with `reload`: of that page reloaded). */
+async function presentedAt(context, url, { reload = false } = {}) {
   const { page, mark } = await markedPage(context);
-  const shown = mark('doorbell:vectors-presented');
+  let shown = mark('doorbell:vectors-presented');
   await page.goto(url);
-  const ms = await shown;
+  let ms = await shown;
+  if (reload) {
+    shown = mark('doorbell:vectors-presented');
+    await page.reload();
+    ms = await shown;
+  }
   await page.close();
   return ms;
 }
 
 const median = (xs) => stats(xs).median;
+/** The times of loadDevice results, without their pages (for the JSON). */
+const times = (xs) => xs.map(({ painted, presented, complete }) => ({ painted, presented, complete }));
 
 /** Live settings for the shared session, over the page's own origin (as a second client would). */
 function setLive(page, token, bdf, paused, intervalMs = 250) {
@@ -248,9 +232,9 @@ export async function benchUi(ctx, scenario) {
       const b = await loadDevice(context, s.url, scenario.bdf); await b.page.close(); big.push(b);
       inAppSmall.push(await openFromOverview(context, s.url, SMALL));
       inApp.push(await openFromOverview(context, s.url, scenario.bdf));
-      floorReloads.push(await reloadedAt(context, floor.url));
-      reloadsSmall.push(await reloadDevice(context, s.url, SMALL));
-      reloads.push(await reloadDevice(context, s.url, scenario.bdf));
+      floorReloads.push(await presentedAt(context, floor.url, { reload: true }));
+      const c = await loadDevice(context, s.url, SMALL, { reload: true }); await c.page.close(); reloadsSmall.push(c);
+      const d = await loadDevice(context, s.url, scenario.bdf, { reload: true }); await d.page.close(); reloads.push(d);
     }
     await floor.close();
     const n = `${RUNS} loads`;
@@ -330,7 +314,7 @@ export async function benchUi(ctx, scenario) {
     rows.push(row('ui', 'JS heap after scrolling (2048 vectors, after GC)', heap === null ? null : heap / 1e6, 'MB', m2 === null ? null : { name: '9-vector device', value: m2 / 1e6 }, { max: 150 }));
     return {
       rows,
-      facts: { ui: { frames: f, frames1Hz: slow, framesPaused: still, mainThreadPerTick: perTick, mainThreadPerTickPaused: perTickPaused, framesStaticTable: plain, coreCpuMsPerS: coreMsPerS, runs: RUNS, pageLoad: big.map(({ painted, presented, complete }) => ({ painted, presented, complete })), pageLoadSmall: small.map(({ painted, presented, complete }) => ({ painted, presented, complete })), inApp, inAppSmall, reload: reloads, reloadSmall: reloadsSmall, emptyPage: empty, floorPage: floors, floorReload: floorReloads } },
+      facts: { ui: { frames: f, frames1Hz: slow, framesPaused: still, mainThreadPerTick: perTick, mainThreadPerTickPaused: perTickPaused, framesStaticTable: plain, coreCpuMsPerS: coreMsPerS, runs: RUNS, pageLoad: times(big), pageLoadSmall: times(small), inApp, inAppSmall, reload: times(reloads), reloadSmall: times(reloadsSmall), emptyPage: empty, floorPage: floors, floorReload: floorReloads } },
     };
   } finally {
     await context.close().catch(() => {});
