@@ -119,7 +119,15 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     });
   });
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 1 << 20 });
+  /*
+   * permessage-deflate (RFC 7692) for messages over 1 kB, at zlib level 1: the big device's table
+   * crosses in 160 kB instead of 977 kB, a 4 Hz tick in 15 kB instead of 35 kB, for ~3.5 and ~0.4 ms
+   * of the libuv pool. It matters for the SSH tunnel, and in a browser: Chromium reads a slow
+   * WebSocket 1000 bytes at a time and hands the page each read as a task of its own, so halving a
+   * tick's bytes halves those tasks (~2 ms of the page's main thread per tick at 4 Hz here). No
+   * secret travels in a message (the token is in the upgrade only), so compression leaks nothing.
+   */
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 1 << 20, perMessageDeflate: { threshold: 1024, zlibDeflateOptions: { level: 1 } } });
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const origin = req.headers.origin;

@@ -282,6 +282,14 @@ describe('e2e views: the big table on the wire (2048 vectors, 512 CPUs)', () => 
       expect(tables.length).toBeGreaterThanOrEqual(2);
       // 2048 vectors × 512 CPUs as the model is ~8.5 MB of JSON; on the wire, about one.
       expect(Math.max(...tables.map((t) => t.bytes))).toBeLessThan(1_500_000);
+      // …which the socket deflates: Chromium itself negotiates permessage-deflate with `serve`.
+      const api = `${new URL(s.url).origin.replace(/^http/, 'ws')}/api?token=${new URL(s.url).searchParams.get('token')}`;
+      const extensions = await page.evaluate((u) => new Promise<string>((resolve) => {
+        const ws = new WebSocket(u);
+        ws.onopen = () => { resolve(ws.extensions); ws.close(); };
+        ws.onerror = () => resolve('(the socket failed)');
+      }), api);
+      expect(extensions).toContain('permessage-deflate');
       const table = page.getByTestId('vectors');
       expect(await table.getAttribute('data-rows')).toBe('2048');
       expect(await table.getAttribute('data-loaded')).toBe('2048');

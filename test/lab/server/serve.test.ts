@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import http from 'node:http';
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startServer, type RunningServer } from '../../../lab/server/serve.js';
@@ -150,6 +151,41 @@ describe('serve: the vector table on the wire', () => {
       expect(direct.ok && direct.value.vectors.length).toBeGreaterThan(10);
       // Two reads of the same table differ only in when each value was read.
       expect(m.kind === 'reply' && readTimesZeroed(decodeReply('getVectors', m.result))).toEqual(readTimesZeroed(direct));
+    } finally {
+      await srv.close();
+      await sim.close();
+    }
+  });
+
+  it('compresses what it sends (permessage-deflate), and still answers a client that does not', async () => {
+    const sim = new LabSession(await openSimLab({ scenario: 'arm64-its-smmuv3', params: {}, reason: 'test' }), { autoStart: false });
+    const srv = await startServer({ session: sim, staticDir: dir });
+    const origin = `http://127.0.0.1:${srv.port}`;
+    const url = `ws://127.0.0.1:${srv.port}/api?token=${srv.token}`;
+    /** The reply to getVectors, and the bytes that crossed the TCP connection for it. */
+    async function table(deflate: boolean) {
+      let sock: net.Socket | undefined;
+      const ws = new WebSocket(url, { origin, perMessageDeflate: deflate, createConnection: (o) => (sock = net.connect(o as net.NetConnectOpts)) });
+      await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
+      const before = sock!.bytesRead;
+      const m = await call(ws, { id: 1, method: 'getVectors', req: { bdf: '0000:01:00.0' } });
+      const bytes = sock!.bytesRead - before;
+      const extensions = ws.extensions;
+      ws.close();
+      return { m, bytes, extensions };
+    }
+    try {
+      const packed = await table(true);
+      const plain = await table(false);
+      expect(packed.extensions).toContain('permessage-deflate');
+      expect(plain.extensions).toBe('');
+      const json = JSON.stringify(plain.m).length;
+      expect(json).toBeGreaterThan(10_000);
+      // A plain client reads the JSON and a frame header; a deflating one a fraction of it.
+      expect(plain.bytes).toBeGreaterThanOrEqual(json);
+      expect(packed.bytes).toBeLessThan(json / 3);
+      expect(readTimesZeroed(decodeReply('getVectors', (packed.m as Extract<WireMessage, { kind: 'reply' }>).result)))
+        .toEqual(readTimesZeroed(decodeReply('getVectors', (plain.m as Extract<WireMessage, { kind: 'reply' }>).result)));
     } finally {
       await srv.close();
       await sim.close();
