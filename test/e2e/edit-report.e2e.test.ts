@@ -222,8 +222,9 @@ describe('e2e: bug report from the page', () => {
       const { page, problems } = await open(s, '#/overview');
       await expect.poll(() => page.getByTestId('findings').getAttribute('data-errors')).not.toBeNull();
       if ((await page.evaluate(() => document.documentElement.dataset.theme)) !== 'dark') await page.getByTestId('theme').click();
-      const top = await page.evaluate(() => { const c = document.querySelector('.content')!; c.scrollTop = 500; return c.scrollTop; });
-      expect(top).toBeGreaterThan(0);
+      // The overview's sections appear as their data arrives, in no fixed order: scroll once the
+      // page is taller than the view, not as soon as the findings are in.
+      await expect.poll(() => page.evaluate(() => { const c = document.querySelector('.content')!; c.scrollTop = 500; return c.scrollTop; }), { timeout: 10000 }).toBeGreaterThan(0);
       await page.mouse.move(VIEW.width - 2, VIEW.height - 2);
       await page.waitForTimeout(300);
       const ref = await page.screenshot({ path: path.join(RESULTS, 'report-dark-reference.png') });
