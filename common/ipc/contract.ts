@@ -16,6 +16,14 @@ import type { WireEvent } from './wire.js';
 /** A CPU list in the kernel's list syntax; parsed against the lab's CPUs by the core. */
 const cpuList = () => str({ max: 4096, pattern: /^[0-9][0-9,\- ]*$/, what: 'a CPU list such as 0-3,8' });
 
+/** The largest page picture a report request may carry, as a data: URL (base64 of the PNG). */
+export const MAX_PNG_URL = 32 * 1024 * 1024;
+/**
+ * The largest request message a transport takes: the picture plus its envelope. serve's
+ * WebSocket refuses a longer message by closing the connection (1009), so the page checks first.
+ */
+export const MAX_REQUEST_BYTES = MAX_PNG_URL + 64 * 1024;
+
 export const REQUESTS = {
   getLab: obj({}),
   getCpus: obj({}),
@@ -49,7 +57,7 @@ export const REQUESTS = {
    */
   createReport: obj({
     bdf: optional(bdf()),
-    png: optional(str({ max: 32 * 1024 * 1024, pattern: /^data:image\/png;base64,[A-Za-z0-9+/=]+$/, what: 'a data:image/png;base64 URL' })),
+    png: optional(str({ max: MAX_PNG_URL, pattern: /^data:image\/png;base64,[A-Za-z0-9+/=]+$/, what: 'a data:image/png;base64 URL' })),
     redact: optional(bool()),
   }),
   /** The guided bring-up checklist of a device: each step's state, evidence, kernel operations and failure. */

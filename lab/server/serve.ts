@@ -9,7 +9,7 @@ import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { WireMessage, WireRequest } from '../../common/ipc/contract.js';
+import { MAX_REQUEST_BYTES, type WireMessage, type WireRequest } from '../../common/ipc/contract.js';
 import { encodeEvent, encodeReply } from '../../common/ipc/wire.js';
 import type { LabSession } from '../session.js';
 
@@ -126,8 +126,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
    * WebSocket 1000 bytes at a time and hands the page each read as a task of its own, so halving a
    * tick's bytes halves those tasks (~2 ms of the page's main thread per tick at 4 Hz here). No
    * secret travels in a message (the token is in the upgrade only), so compression leaks nothing.
+   * A message may be as long as the contract's longest request: a report with the page's picture
+   * (a 1280×800 view at device pixel ratio 2 is already ~1 MB of base64).
    */
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 1 << 20, perMessageDeflate: { threshold: 1024, zlibDeflateOptions: { level: 1 } } });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_REQUEST_BYTES, perMessageDeflate: { threshold: 1024, zlibDeflateOptions: { level: 1 } } });
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const origin = req.headers.origin;
@@ -147,6 +149,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     };
     const off = opts.session.onEvent((event) => send({ kind: 'event', event: encodeEvent(event) }));
     ws.on('close', off);
+    // A message over maxPayload, or a broken frame: ws closes this connection (1009, 1002) and
+    // reports it here. Unheard, the 'error' event would end the server for every other page.
+    ws.on('error', (e) => log(`closed a WebSocket connection: ${e.message}`));
     ws.on('message', (data) => {
       let msg: WireRequest;
       try {

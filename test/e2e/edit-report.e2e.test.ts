@@ -32,8 +32,8 @@ afterAll(async () => {
 const DPR = 2;
 const VIEW = { width: 1280, height: 800 };
 
-async function open(s: Served, hash: string): Promise<{ page: Page; problems: string[] }> {
-  const ctx = await b.newContext({ viewport: VIEW, deviceScaleFactor: DPR });
+async function open(s: Served, hash: string, viewport = VIEW): Promise<{ page: Page; problems: string[] }> {
+  const ctx = await b.newContext({ viewport, deviceScaleFactor: DPR });
   const page = await ctx.newPage();
   const problems: string[] = [];
   page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
@@ -239,6 +239,26 @@ describe('e2e: bug report from the page', () => {
       console.log(`dark, scrolled: mean |Δgrey| ${diff.toFixed(2)} / 255; screenshot vs blank ${blank.toFixed(2)}`);
       expect(diff).toBeLessThan(2.5);
       expect(blank).toBeGreaterThan(4 * diff);
+      expect(problems).toEqual([]);
+    });
+  });
+
+  it('a large HiDPI window (1920×1200 at ×2): its picture, over 1 MiB as a data: URL, still makes the report', async () => {
+    await withServer(spec, async (s) => {
+      const view = { width: 1920, height: 1200 };
+      const { page, problems } = await open(s, `#/device/${bdf}`, view);
+      await expect.poll(() => page.getByTestId('vectors').count(), { timeout: 15000 }).toBe(1);
+      await page.getByTestId('pause').click();
+      await page.keyboard.press('Control+Alt+KeyR');
+      const dialog = page.getByTestId('report-dialog');
+      await expect.poll(() => dialog.getAttribute('data-state'), { timeout: 30000 }).toBe('done');
+      const listed = await dialog.getByTestId('report-files').locator('li .mono').allTextContents();
+      const png = fs.readFileSync(listed.find((f) => f.endsWith('.png'))!);
+      expect(ihdr(png)).toEqual({ width: view.width * DPR, height: view.height * DPR });
+      // Its data: URL crossed the page's WebSocket in one message: over the 1 MiB that once closed
+      // the connection (and ended the server).
+      console.log(`HiDPI report picture: ${(png.length / (1 << 20)).toFixed(2)} MiB of PNG`);
+      expect(Math.ceil(png.length / 3) * 4).toBeGreaterThan(1 << 20);
       expect(problems).toEqual([]);
     });
   });

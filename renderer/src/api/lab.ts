@@ -3,9 +3,9 @@
 // `window.doorbell`; in serve mode the same LabApi travels over a WebSocket to 127.0.0.1 (the
 // token comes with the page, as a cookie the browser sends with the upgrade).
 import type { DoorbellBridge, LabEvent, LabMethod, LabReplies, LabRequest, WireMessage } from '../../../common/ipc/contract.js';
-import { LAB_METHODS } from '../../../common/ipc/contract.js';
+import { LAB_METHODS, MAX_REQUEST_BYTES } from '../../../common/ipc/contract.js';
 import { decodeEvent, decodeReply } from '../../../common/ipc/wire.js';
-import type { Result } from '../../../common/errors.js';
+import type { LabError, Result } from '../../../common/errors.js';
 
 declare global {
   interface Window { doorbell?: DoorbellBridge }
@@ -34,6 +34,17 @@ export function electronClient(bridge: DoorbellBridge): LabClient {
       return () => { listeners.delete(l); if (listeners.size === 0 && off) { off(); off = null; } };
     },
     onConnection: (l) => { l(true); return () => {}; },
+  };
+}
+
+const mib = (n: number) => `${(n / (1 << 20)).toFixed(1)} MiB`;
+function tooLong(method: LabMethod, size: number): LabError {
+  return {
+    op: `request ${method}`,
+    message: `the request is ${mib(size)}, more than the ${mib(MAX_REQUEST_BYTES)} the Doorbell server takes in one message`,
+    hint: method === 'createReport'
+      ? 'The picture of the page makes it this long: make the window smaller (or zoom out) and create the report again.'
+      : 'Ask for less in one request.',
   };
 }
 
@@ -94,6 +105,12 @@ export function websocketClient(): LabClient {
         pending.set(id, (r) => resolve(decodeReply(method, r) as Result<LabReplies[typeof method]>));
       });
       const msg = JSON.stringify({ id, method, req });
+      const size = msg.length * 3 > MAX_REQUEST_BYTES ? new TextEncoder().encode(msg).length : msg.length;
+      if (size > MAX_REQUEST_BYTES) {
+        // The server would close the connection on it (and every other pending call with it).
+        pending.delete(id);
+        return { ok: false, error: tooLong(method, size) };
+      }
       if (ws) { ws.send(msg); return reply; }
       queued.push(msg);
       try { await connect(); } catch {

@@ -9,7 +9,7 @@ import WebSocket from 'ws';
 import { startServer, type RunningServer } from '../../../lab/server/serve.js';
 import { LabSession } from '../../../lab/session.js';
 import { fakeBackend } from '../../helpers/fake-backend.js';
-import type { WireMessage } from '../../../common/ipc/contract.js';
+import { MAX_REQUEST_BYTES, type WireMessage } from '../../../common/ipc/contract.js';
 import { COUNTS_WIRE, decodeEvent, decodeReply, isWireVectors } from '../../../common/ipc/wire.js';
 import { createSimLab } from '../../../lab/sim/index.js';
 import { readTimesZeroed } from '../../helpers/read-times.js';
@@ -39,12 +39,14 @@ function connect(url: string, origin?: string): Promise<WebSocket> {
 }
 
 function call(ws: WebSocket, payload: unknown): Promise<WireMessage> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
+    const onClose = (code: number) => reject(new Error(`the server closed the connection (${code}) instead of replying`));
     const onMsg = (data: WebSocket.RawData) => {
       const m = JSON.parse(String(data)) as WireMessage;
-      if (m.kind === 'reply') { ws.off('message', onMsg); resolve(m); }
+      if (m.kind === 'reply') { ws.off('message', onMsg); ws.off('close', onClose); resolve(m); }
     };
     ws.on('message', onMsg);
+    ws.once('close', onClose);
     ws.send(typeof payload === 'string' ? payload : JSON.stringify(payload));
   });
 }
@@ -131,6 +133,44 @@ describe('lab/server/serve', () => {
       expect(after).toMatchObject({ id: 3, result: { ok: true } });
     } finally {
       ws.close();
+    }
+  });
+});
+
+describe('serve: message size', () => {
+  const body = (bytes: number) => `data:image/png;base64,${'A'.repeat(bytes)}`;
+  /** A report request of `total` bytes whose bdf is not a PCI address: validated, never acted on. */
+  const report = (id: number, total: number) => {
+    const shell = JSON.stringify({ id, method: 'createReport', req: { bdf: 'not-a-bdf', png: body(0) } });
+    return JSON.stringify({ id, method: 'createReport', req: { bdf: 'not-a-bdf', png: body(total - shell.length) } });
+  };
+
+  it('takes a request as long as the contract allows (a report with the page\'s picture); a longer one closes that connection (1009), not the server', async () => {
+    const url = `ws://127.0.0.1:${server.port}/api?token=${server.token}`;
+    const origin = `http://127.0.0.1:${server.port}`;
+    const ws = await connect(url, origin);
+    try {
+      // 1.5 MiB: a 1280×800 page at device pixel ratio 2 (the limit was 1 MiB, and such a report closed the connection).
+      for (const [id, total] of [[1, 1.5 * (1 << 20)], [2, MAX_REQUEST_BYTES]] as const) {
+        const msg = report(id, total);
+        expect(msg.length).toBe(total);
+        const r = await call(ws, msg);
+        expect(r).toMatchObject({ kind: 'reply', id, result: { ok: false, error: { op: 'request createReport' } } });
+        if (r.kind === 'reply' && !r.result.ok) expect(r.result.error.message).toContain('request.bdf should be a PCI address');
+      }
+    } finally {
+      ws.close();
+    }
+    const over = await connect(url, origin);
+    const closed = new Promise<number>((resolve) => over.once('close', (code) => resolve(code)));
+    over.send(report(3, MAX_REQUEST_BYTES + 1));
+    expect(await closed).toBe(1009);
+    // Only that connection: the server goes on answering (its 'error' event once ended the process).
+    const again = await connect(url, origin);
+    try {
+      expect(await call(again, { id: 4, method: 'getLab', req: {} })).toMatchObject({ id: 4, result: { ok: true } });
+    } finally {
+      again.close();
     }
   });
 });

@@ -4,7 +4,7 @@
 // on a later one, prefetched replies are handed out once, and wire-form tables are decoded.
 import { afterEach, describe, expect, it } from 'vitest';
 import { electronClient, lab, prefetch, setLabClient, websocketClient } from '../../../renderer/src/api/lab.js';
-import type { DoorbellBridge } from '../../../common/ipc/contract.js';
+import { MAX_REQUEST_BYTES, type DoorbellBridge } from '../../../common/ipc/contract.js';
 import { encodeEvent, encodeReply } from '../../../common/ipc/wire.js';
 import { sumMax } from '../../../common/model/index.js';
 import type { LabEvent } from '../../../common/ipc/contract.js';
@@ -72,6 +72,30 @@ describe('renderer/src/api websocket client', () => {
     const second = FakeSocket.all[1]!;
     second.open();
     expect(second.sent).toEqual([]);
+  });
+
+  it('refuses a request longer than the server takes, without sending it, and the connection carries on', async () => {
+    useFakeSockets();
+    const c = websocketClient();
+    const ws = FakeSocket.all[0]!;
+    ws.open();
+    const lab = c.call('getLab', {});
+    const png = `data:image/png;base64,${'A'.repeat(MAX_REQUEST_BYTES)}`;
+    const r = await c.call('createReport', { png });
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.error.op).toBe('request createReport');
+      expect(r.error.message).toMatch(/^the request is 32\.1 MiB, more than the 32\.1 MiB the Doorbell server takes in one message$/);
+      expect(r.error.hint).toMatch(/make the window smaller/);
+    }
+    // Only getLab went out; it is still answered.
+    expect(ws.sent.map((m) => m.method)).toEqual(['getLab']);
+    ws.reply(ws.sent[0]!.id, { ok: true, value: { title: 't' } });
+    expect(await lab).toEqual({ ok: true, value: { title: 't' } });
+    // One just under the limit goes out.
+    const shell = JSON.stringify({ id: 3, method: 'createReport', req: { png: 'data:image/png;base64,' } });
+    void c.call('createReport', { png: `data:image/png;base64,${'A'.repeat(MAX_REQUEST_BYTES - shell.length)}` });
+    expect(ws.sent.map((m) => m.method)).toEqual(['getLab', 'createReport']);
   });
 
   it('hands a prefetched reply to the first call that asks for it, once', async () => {
