@@ -7,9 +7,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { collectReport, writeBundle } from './report/bundle.js';
 import { findingsForSnapshot, journalForSnapshot } from './report/session-slots.js';
-import { fail, LabFailure, ok, toLabError, type Result } from '../common/errors.js';
+import { errnoError, fail, LabFailure, ok, toLabError, type Result } from '../common/errors.js';
 import type { LabApi, LabEvent, LabMethod, LabReplies, LabRequest, ReportReply, VectorTable } from '../common/ipc/contract.js';
-import { validateRequest } from '../common/ipc/validate.js';
+import { methodName, validateRequest } from '../common/ipc/validate.js';
 import { BRINGUP_STEPS, countsRecord, irqsIn, irqsOf, type CountsDelta, type InterruptSample, type SparseCounts } from '../common/model/index.js';
 import type { LabBackend } from './backend.js';
 import { AffinityEditor } from './affinity/editor.js';
@@ -79,7 +79,12 @@ export class LabSession {
    * the transport can do (the Electron main process captures its own window for reports).
    */
   async dispatch(method: unknown, req: unknown, ctx: DispatchContext = {}): Promise<Result<unknown>> {
-    const v = validateRequest(method, req);
+    let v: ReturnType<typeof validateRequest>;
+    try {
+      v = validateRequest(method, req);
+    } catch (e) {
+      return fail(toLabError(`request ${methodName(method)}`, e));
+    }
     if (!v.ok) return v;
     try {
       if (v.value.method === 'createReport') return ok(await this.createReport(v.value.req as LabRequest<'createReport'>, ctx));
@@ -148,9 +153,14 @@ export class LabSession {
   }
 
   /** The bring-up runner of a device (one per device; it holds what its steps opened). */
-  private bringup(bdf: string): BringupRunner {
+  private async bringup(bdf: string): Promise<BringupRunner> {
     let b = this.bringups.get(bdf);
     if (!b) {
+      // Kept for the session once made (it holds what its steps opened): only for a device that
+      // exists, or every well-formed address a client names would stay here for good.
+      if (!(await this.backend.devices()).some((d) => d.bdf === bdf)) {
+        throw new LabFailure(errnoError('bring-up', 'ENODEV', 'Pick a device from the device list.', { message: `no PCI device ${bdf} in this lab` }));
+      }
       b = new BringupRunner({
         backend: this.backend, bdf, editor: this.editor,
         onProgress: (step, state) => this.emit({ type: 'progress', op: 'bringup', step: `${bdf} ${step} ${state}`, done: BRINGUP_STEPS.indexOf(step) + (state === 'running' ? 0 : 1), total: BRINGUP_STEPS.length }),
@@ -227,10 +237,10 @@ export class LabSession {
         const deltas = d ? Object.fromEntries(irqsIn(d.changed).map((irq) => [irq, this.countIncrease(irq)])) : null;
         return (await checkLab(this.backend, { countDeltas: deltas })) as LabReplies[K];
       }
-      case 'getBringup': return (await this.bringup(r.bdf as string).checklist()) as LabReplies[K];
+      case 'getBringup': return (await (await this.bringup(r.bdf as string)).checklist()) as LabReplies[K];
       case 'runBringupStep':
       case 'runBringup': {
-        const run = this.bringup(r.bdf as string);
+        const run = await this.bringup(r.bdf as string);
         const out = method === 'runBringup' ? await run.runAll(r.upTo as never) : await run.runStep(r.step as never);
         this.emit({ type: 'changed', what: 'vectors', bdf: r.bdf as string });
         this.emit({ type: 'changed', what: 'devices', bdf: r.bdf as string });

@@ -7,11 +7,19 @@ export function isLabMethod(m: unknown): m is LabMethod {
 }
 
 /** Check a request from an untrusted client. Unknown methods and bad shapes become LabErrors. */
+/**
+ * A method name as a client sent it, for a message: only a string is shown. String() of a client's
+ * object can throw ({"toString": 1}) or recurse without end (an array nested 200 000 deep).
+ */
+export function methodName(m: unknown): string {
+  return typeof m === 'string' ? m.slice(0, 64) : `(${m === null ? 'null' : Array.isArray(m) ? 'an array' : typeof m}, not a method name)`;
+}
+
 export function validateRequest(method: unknown, req: unknown): Result<{ method: LabMethod; req: LabRequest<LabMethod> }> {
   if (!isLabMethod(method)) {
     return fail({
-      op: `request ${String(method).slice(0, 64)}`,
-      message: `unknown method ${JSON.stringify(String(method).slice(0, 64))}`,
+      op: `request ${methodName(method)}`,
+      message: `unknown method ${typeof method === 'string' ? JSON.stringify(methodName(method)) : methodName(method)}`,
       hint: `Valid methods: ${LAB_METHODS.join(', ')}.`,
     });
   }

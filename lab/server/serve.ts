@@ -11,6 +11,8 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { MAX_REQUEST_BYTES, type WireMessage, type WireRequest } from '../../common/ipc/contract.js';
 import { encodeEvent, encodeReply } from '../../common/ipc/wire.js';
+import { methodName } from '../../common/ipc/validate.js';
+import { fail, toLabError } from '../../common/errors.js';
 import type { LabSession } from '../session.js';
 
 export const CSP = [
@@ -56,13 +58,31 @@ function tokenMatches(given: string | null | undefined, token: string): boolean 
   return a.length === b.length && crypto.timingSafeEqual(a, b);
 }
 
-function cookieToken(req: http.IncomingMessage): string | null {
+/*
+ * Everything below reads what any local process (or a web page, through the browser) may send
+ * before the token is checked: a request target such as `//` that is no URL, a cookie or a path
+ * that is no URI encoding, a NUL byte. Each is a 400 or no token, never an exception, which
+ * here would end the server.
+ */
+/**
+ * Whether any `doorbell_token` cookie holds the token. Cookies do not keep to a port: another
+ * server on 127.0.0.1 may have set one of that name too (on a longer path, so sent first).
+ */
+function cookieHasToken(req: http.IncomingMessage, token: string): boolean {
   const c = req.headers.cookie ?? '';
   for (const part of c.split(';')) {
     const [k, v] = part.trim().split('=', 2);
-    if (k === 'doorbell_token' && v) return decodeURIComponent(v);
+    if (k === 'doorbell_token' && v && tokenMatches(decoded(v), token)) return true;
   }
-  return null;
+  return false;
+}
+
+function decoded(s: string): string | null {
+  try { return decodeURIComponent(s); } catch { return null; }
+}
+
+function requestUrl(req: http.IncomingMessage): URL | null {
+  try { return new URL(req.url ?? '/', 'http://127.0.0.1'); } catch { return null; }
 }
 
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
@@ -75,7 +95,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   let origins: Set<string> = new Set();
 
   const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const url = requestUrl(req);
     const headers: http.OutgoingHttpHeaders = {
       'Content-Security-Policy': CSP,
       'X-Content-Type-Options': 'nosniff',
@@ -90,15 +110,23 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       res.writeHead(405, { ...headers, Allow: 'GET, HEAD' }).end('method not allowed\n');
       return;
     }
+    if (!url) {
+      res.writeHead(400, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' }).end('bad request\n');
+      return;
+    }
     const queryOk = tokenMatches(url.searchParams.get('token'), token);
-    if (!queryOk && !tokenMatches(cookieToken(req), token)) {
+    if (!queryOk && !cookieHasToken(req, token)) {
       log(`refused ${req.method} ${url.pathname}: no valid token`);
       res.writeHead(401, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' })
         .end('Doorbell: this server needs the token from the URL it printed at start (…/?token=…).\n');
       return;
     }
     if (queryOk) headers['Set-Cookie'] = `doorbell_token=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`;
-    let rel = decodeURIComponent(url.pathname);
+    let rel = decoded(url.pathname);
+    if (rel === null || rel.includes('\0')) {
+      res.writeHead(400, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' }).end('bad request\n');
+      return;
+    }
     if (rel === '/' || rel === '') rel = '/index.html';
     const file = path.resolve(staticDir, `.${rel}`);
     if (!file.startsWith(staticDir + path.sep)) {
@@ -131,11 +159,11 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
    */
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_REQUEST_BYTES, perMessageDeflate: { threshold: 1024, zlibDeflateOptions: { level: 1 } } });
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const url = requestUrl(req);
     const origin = req.headers.origin;
-    const tokenOk = tokenMatches(url.searchParams.get('token'), token) || tokenMatches(cookieToken(req), token);
-    if (url.pathname !== '/api' || !tokenOk || !origin || !origins.has(origin)) {
-      log(`refused WebSocket upgrade ${url.pathname} from origin ${origin ?? '(none)'}: ${!tokenOk ? 'no valid token' : 'foreign origin'}`);
+    const tokenOk = !!url && (tokenMatches(url.searchParams.get('token'), token) || cookieHasToken(req, token));
+    if (url?.pathname !== '/api' || !tokenOk || !origin || !origins.has(origin)) {
+      log(`refused WebSocket upgrade ${url?.pathname ?? '(not a URL)'} from origin ${origin ?? '(none)'}: ${!tokenOk ? 'no valid token' : 'foreign origin'}`);
       socket.write('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
       socket.destroy();
       return;
@@ -161,7 +189,11 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         return;
       }
       const id = typeof msg?.id === 'number' && Number.isSafeInteger(msg.id) ? msg.id : -1;
-      void opts.session.dispatch(msg?.method, msg?.req).then((result) => send({ kind: 'reply', id, result: encodeReply(String(msg?.method), result) }));
+      const method: unknown = msg?.method;
+      void opts.session.dispatch(method, msg?.req)
+        .then((result) => encodeReply(typeof method === 'string' ? method : '', result))
+        .catch((e: unknown) => fail(toLabError(`request ${methodName(method)}`, e)))
+        .then((result) => send({ kind: 'reply', id, result }));
     });
   });
 
@@ -178,7 +210,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     async close() {
       for (const c of wss.clients) c.terminate();
       wss.close();
-      await new Promise<void>((r) => server.close(() => r()));
+      // Not only idle keep-alive connections: also one that sent half a request and waits.
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      server.closeAllConnections();
+      await closed;
     },
   };
 }

@@ -137,6 +137,66 @@ describe('lab/server/serve', () => {
   });
 });
 
+/** One raw HTTP/1.1 exchange (what a browser never sends, any local process may): the status line. */
+function raw(request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const sock = net.createConnection({ host: '127.0.0.1', port: server.port }, () => sock.write(request));
+    let got = '';
+    sock.on('data', (d) => { got += String(d); });
+    sock.on('end', () => resolve(got.split('\r\n')[0] ?? ''));
+    sock.on('error', reject);
+  });
+}
+
+describe('serve: input that is no request', () => {
+  it('answers a method that is no string with an error, and stays up', async () => {
+    const ws = await connect(`ws://127.0.0.1:${server.port}/api?token=${server.token}`, `http://127.0.0.1:${server.port}`);
+    try {
+      // String() of these throws, or recurses past the stack: they once ended the server.
+      const deep = `${'['.repeat(200_000)}${']'.repeat(200_000)}`;
+      const odd: [string, string][] = [['{"toString":1}', 'object'], ['{"toString":null,"valueOf":null}', 'object'], ['[{"toString":1}]', 'an array'], [deep, 'an array'], ['null', 'null']];
+      for (const [i, [method, what]] of odd.entries()) {
+        const r = await call(ws, `{"id":${i + 10},"method":${method}}`);
+        expect(r).toMatchObject({ kind: 'reply', id: i + 10, result: { ok: false, error: { op: `request (${what}, not a method name)` } } });
+        if (r.kind === 'reply' && !r.result.ok) expect(r.result.error.hint).toMatch(/^Valid methods: getLab, /);
+      }
+      expect(await call(ws, { id: 1, method: 'getLab', req: {} })).toMatchObject({ id: 1, result: { ok: true } });
+    } finally {
+      ws.close();
+    }
+  });
+
+  it('a request target, path or cookie that does not decode is a 400 or a 401, not an exception', async () => {
+    const host = `Host: 127.0.0.1:${server.port}\r\nConnection: close\r\n`;
+    const upgrade = 'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n';
+    const cases: [string, string][] = [
+      [`GET // HTTP/1.1\r\n${host}\r\n`, '400'],
+      [`GET http://[ HTTP/1.1\r\n${host}\r\n`, '400'],
+      [`GET /%?token=${server.token} HTTP/1.1\r\n${host}\r\n`, '400'],
+      [`GET /a%00b?token=${server.token} HTTP/1.1\r\n${host}\r\n`, '400'],
+      [`GET / HTTP/1.1\r\n${host}Cookie: doorbell_token=%\r\n\r\n`, '401'],
+      // Another server on 127.0.0.1 may have set a cookie of the same name: the right one still counts.
+      [`GET / HTTP/1.1\r\n${host}Cookie: doorbell_token=%; doorbell_token=${server.token}\r\n\r\n`, '200'],
+      [`GET // HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\n${upgrade}\r\n`, '403'],
+      [`GET /api HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\n${upgrade}Origin: http://127.0.0.1:${server.port}\r\nCookie: doorbell_token=%\r\n\r\n`, '403'],
+    ];
+    for (const [req, status] of cases) expect(`${req.split('\r\n')[0]} → ${await raw(req)}`).toMatch(new RegExp(`→ HTTP/1.1 ${status} `));
+    expect((await get(`${server.url}`)).status).toBe(200);
+  });
+
+  it('close() ends a connection that sent half a request, not only the idle ones', async () => {
+    const s = await startServer({ session, staticDir: dir });
+    const sock = net.createConnection({ host: '127.0.0.1', port: s.port });
+    await new Promise<void>((r) => sock.once('connect', () => r()));
+    sock.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1:${s.port}\r\n`);
+    sock.on('error', () => { /* a reset is how the server ends it */ });
+    const ended = new Promise<void>((r) => sock.once('close', () => r()));
+    // Without closing it, close() waited for Node's 60 s header timeout (past this test's own).
+    await s.close();
+    await ended;
+  });
+});
+
 describe('serve: message size', () => {
   const body = (bytes: number) => `data:image/png;base64,${'A'.repeat(bytes)}`;
   /** A report request of `total` bytes whose bdf is not a PCI address: validated, never acted on. */

@@ -219,8 +219,10 @@ describe('refusals', () => {
       const at = i < 20 ? i : next() % b.length;
       b[at] = b[at]! ^ (1 + (next() % 255));
       const r = decodeSnapshot(b, 'f');
-      // A flip in the gzip header's MTIME/XFL/OS bytes is harmless; anything else is refused.
-      if (r.ok) expect([4, 5, 6, 7, 8, 9], `flip at ${at}`).toContain(at);
+      // Some flips change no byte of what the file holds: the gzip header's MTIME/XFL/OS, the
+      // padding bits after deflate's last block, a code length of a symbol the block never uses
+      // (6 of the ~26 000 single-bit flips of one such file). Those read the same snapshot; any other is refused.
+      if (r.ok) expect(zlib.gunzipSync(b).equals(zlib.gunzipSync(good)), `flip at ${at} accepted, and it changed the content`).toBe(true);
       else expect(isLabError(r.error)).toBe(true);
     }
   });
