@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { StringDecoder } from 'node:string_decoder';
 import { LabFailure, toLabError } from '../../common/errors.js';
 import type { JournalEntry } from '../../common/verdict.js';
 
@@ -51,13 +52,57 @@ function fsyncDir(dir: string): void {
   }
 }
 
+/**
+ * What changes() has read of the file: the complete lines up to `offset`, replayed. The file only
+ * grows (by this process or another), so each call reads what was appended since; a file replaced
+ * (another inode) or shorter than what was read is read again from the start.
+ */
+interface Replay {
+  dev: number;
+  ino: number;
+  offset: number;
+  /** Lines replayed so far (for the line numbers of skipped ones). */
+  lines: number;
+  /** Text after the last newline read (a line still being written, or torn by a crash). */
+  carry: string;
+  decoder: StringDecoder;
+  byId: Map<string, ChangeState>;
+  skipped: { line: number; text: string }[];
+}
+
+/**
+ * Apply one journal line. A change is copied before a record updates it: what changes() returned
+ * before never changes under its caller.
+ */
+function replayLine(byId: Map<string, ChangeState>, skipped: { line: number; text: string }[], l: string, line: number): void {
+  if (l.trim() === '') return;
+  let rec: JournalRecord;
+  try { rec = JSON.parse(l) as JournalRecord; } catch { skipped.push({ line, text: l.slice(0, 120) }); return; }
+  if (rec?.t === 'intent') {
+    const { t: _t, id, ...intent } = rec;
+    byId.set(id, { id, intent, result: null, closed: null });
+  } else if (rec?.t === 'result' || rec?.t === 'close') {
+    let c = byId.get(rec.id);
+    if (!c) { skipped.push({ line, text: `${rec.t} for unknown change ${rec.id}` }); return; }
+    byId.set(rec.id, (c = { ...c }));
+    if (rec.t === 'result') c.result = rec;
+    else c.closed = rec;
+  } else {
+    skipped.push({ line, text: l.slice(0, 120) });
+  }
+}
+
 export class AffinityJournal {
   readonly file: string;
   /** Lines that could not be parsed on the last replay (a torn final line after a crash). */
   skipped: { line: number; text: string }[] = [];
+  private replay: Replay | null = null;
+  private readonly chunk: number;
 
-  constructor(readonly dir: string = defaultStateDir()) {
+  /** `chunk`: bytes per read while replaying (tests make it small to split lines and characters). */
+  constructor(readonly dir: string = defaultStateDir(), opts: { chunk?: number } = {}) {
     this.file = path.join(dir, JOURNAL_FILE);
+    this.chunk = opts.chunk ?? 1 << 20;
   }
 
   private append(rec: JournalRecord): void {
@@ -65,10 +110,15 @@ export class AffinityJournal {
     try {
       const fresh = !fs.existsSync(this.file);
       fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-      const fd = fs.openSync(this.file, 'a', 0o600);
+      const fd = fs.openSync(this.file, 'a+', 0o600);
       try {
+        // A line torn by a crash has no newline: end it first, or this record would join it and
+        // be lost with it.
+        const size = fs.fstatSync(fd).size;
+        const last = Buffer.alloc(1);
+        const torn = size > 0 && fs.readSync(fd, last, 0, 1, size - 1) === 1 && last[0] !== 0x0a;
         // One write() of one line: O_APPEND keeps concurrent writers' lines whole.
-        fs.writeSync(fd, `${JSON.stringify(rec)}\n`);
+        fs.writeSync(fd, `${torn ? '\n' : ''}${JSON.stringify(rec)}\n`);
         fs.fsyncSync(fd);
       } finally {
         fs.closeSync(fd);
@@ -102,32 +152,41 @@ export class AffinityJournal {
 
   /** Every change, oldest first, with its result and close records. */
   changes(): ChangeState[] {
-    let text: string;
-    try { text = fs.readFileSync(this.file, 'utf8'); } catch (e) {
-      if ((e as { code?: string }).code === 'ENOENT') return [];
+    let fd: number;
+    try { fd = fs.openSync(this.file, 'r'); } catch (e) {
+      if ((e as { code?: string }).code === 'ENOENT') { this.replay = null; this.skipped = []; return []; }
       throw new LabFailure({ ...toLabError(`read ${this.file}`, e), hint: `Check the permissions of ${this.dir}.` });
     }
-    this.skipped = [];
-    const byId = new Map<string, ChangeState>();
-    const lines = text.split('\n');
-    for (let i = 0; i < lines.length; i++) {
-      const l = lines[i]!;
-      if (l.trim() === '') continue;
-      let rec: JournalRecord;
-      try { rec = JSON.parse(l) as JournalRecord; } catch { this.skipped.push({ line: i + 1, text: l.slice(0, 120) }); continue; }
-      if (rec.t === 'intent') {
-        const { t: _t, id, ...intent } = rec;
-        byId.set(id, { id, intent, result: null, closed: null });
-      } else if (rec.t === 'result' || rec.t === 'close') {
-        const c = byId.get(rec.id);
-        if (!c) { this.skipped.push({ line: i + 1, text: `${rec.t} for unknown change ${rec.id}` }); continue; }
-        if (rec.t === 'result') c.result = rec;
-        else c.closed = rec;
-      } else {
-        this.skipped.push({ line: i + 1, text: l.slice(0, 120) });
+    try {
+      const st = fs.fstatSync(fd);
+      let r = this.replay;
+      if (!r || r.dev !== st.dev || r.ino !== st.ino || st.size < r.offset) {
+        r = this.replay = { dev: st.dev, ino: st.ino, offset: 0, lines: 0, carry: '', decoder: new StringDecoder('utf8'), byId: new Map(), skipped: [] };
       }
+      const buf = Buffer.allocUnsafe(Math.min(this.chunk, Math.max(1, st.size - r.offset)));
+      while (r.offset < st.size) {
+        const n = fs.readSync(fd, buf, 0, Math.min(buf.length, st.size - r.offset), r.offset);
+        if (n <= 0) break;
+        r.offset += n;
+        const lines = (r.carry + r.decoder.write(buf.subarray(0, n))).split('\n');
+        r.carry = lines.pop()!;
+        for (const l of lines) replayLine(r.byId, r.skipped, l, ++r.lines);
+      }
+      // A last line without its newline is replayed on a copy, not kept: it may yet be completed.
+      let byId = r.byId;
+      this.skipped = r.skipped;
+      if (r.carry.trim() !== '') {
+        byId = new Map(byId);
+        this.skipped = [...r.skipped];
+        replayLine(byId, this.skipped, r.carry, r.lines + 1);
+      }
+      return [...byId.values()];
+    } catch (e) {
+      this.replay = null;
+      throw new LabFailure({ ...toLabError(`read ${this.file}`, e), hint: `Check the permissions of ${this.dir}.` });
+    } finally {
+      fs.closeSync(fd);
     }
-    return [...byId.values()];
   }
 
   /**

@@ -8,6 +8,37 @@ import { OUT, row, time } from './lib.mjs';
 
 const { openSimLab } = await import(OUT('lab/sim/index.js'));
 
+/*
+ * A journal of long use: 100 000 changes (a spread of a 2048-vector device is 2048 of them), as
+ * the intent and result lines setAffinity leaves. The page lists the latest 200 (getJournal) and
+ * undo, restore and reports read the outstanding ones, each after a change or two more: against a
+ * fresh read of the whole file, which each of those calls was before the replay kept its place.
+ */
+function journalRow(ctx, AffinityJournal) {
+  const N = 100_000;
+  const dir = fs.mkdtempSync(path.join(ctx.tmp, 'journal-long-'));
+  const j = new AffinityJournal(dir);
+  const lines = [];
+  for (let i = 0; i < N; i++) {
+    const id = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+    lines.push(JSON.stringify({ t: 'intent', id, at: 1_700_000_000_000 + i, pid: 1, lab: 'sim:bench', bootId: 'b', bdf: '0000:01:00.0', index: i % 2048, irq: 100 + (i % 2048), old: '0-511', new: String(i % 512), why: 'spread' }));
+    lines.push(JSON.stringify({ t: 'result', id, at: 1_700_000_000_000 + i, ok: true, errno: null, verdict: 'verified', headline: 'Moved and verified', effective: String(i % 512) }));
+  }
+  fs.writeFileSync(j.file, `${lines.join('\n')}\n`);
+  const mb = fs.statSync(j.file).size / 1e6;
+  const once = (f) => { const a = performance.now(); f(); return performance.now() - a; };
+  const first = once(() => j.entries(200));
+  const again = [], whole = [];
+  for (let k = 0; k < 5; k++) {
+    j.intent({ lab: 'sim:bench', bootId: 'b', bdf: '0000:01:00.0', index: 1, irq: 101, old: '0-511', new: '3', why: 'set' });
+    again.push(once(() => j.entries(200)));
+    if (k < 3) whole.push(once(() => new AffinityJournal(dir).entries(200)));
+  }
+  const med = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+  return row('affinity', `journal: the latest 200 changes after one more, ${N.toLocaleString('en')} changes (${mb.toFixed(0)} MB)`, med(again), 'ms',
+    { name: 'reading the whole journal again', value: med(whole) }, null, `the first read of the file (at start) ${first.toFixed(0)} ms`);
+}
+
 export async function benchAffinity(ctx, scenario) {
   const rows = [];
   const lab = await openSimLab({ scenario: scenario.file, params: {}, reason: 'bench' });
@@ -39,6 +70,7 @@ export async function benchAffinity(ctx, scenario) {
       }, { iters: 8, minMs: 300, warm: 1 });
       rows.push(row('affinity', `write → verdict, AffinityEditor.setAffinity (sim, ${label})`, loop.median, 'ms',
         { name: 'KernelOps write+read + vectors()', value: floor.median }, { max: 20 }, `verdict: ${verdict}; journal fsynced on every change; p95 ${loop.p95.toFixed(1)} ms`));
+      rows.push(journalRow(ctx, AffinityJournal));
     } else {
       rows.push(row('affinity', `KernelOps write + read + vectors() (sim, ${label})`, floor.median, 'ms', null, { max: 20 }, 'lab/affinity not landed: the bare loop'));
     }
