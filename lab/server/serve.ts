@@ -42,7 +42,18 @@ export interface ServeOptions {
   /** Fixed token for tests; random per run otherwise. */
   token?: string;
   log?: (line: string) => void;
+  /** Bytes a connection may leave unsent before it is dropped (see send); tests make it small. */
+  maxUnsent?: number;
 }
+
+/*
+ * A page that stops reading (a laptop suspended with its SSH tunnel up, a stalled network) would
+ * otherwise have every tick queued for it in this process, ~15 kB each, 4 a second, until TCP
+ * gives up hours later. Past this many unsent bytes the connection is dropped; the page
+ * reconnects when it can and reads the table again. The longest reply is ~1 MB (a 2048-vector
+ * table before compression), so no client that reads comes near it.
+ */
+const MAX_UNSENT = 16 * 1024 * 1024;
 
 export interface RunningServer {
   url: string;
@@ -172,8 +183,15 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   });
 
   wss.on('connection', (ws: WebSocket) => {
+    const maxUnsent = opts.maxUnsent ?? MAX_UNSENT;
     const send = (m: WireMessage) => {
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(m));
+      if (ws.readyState !== ws.OPEN) return;
+      if (ws.bufferedAmount > maxUnsent) {
+        log(`dropped a WebSocket connection: ${(ws.bufferedAmount / (1 << 20)).toFixed(1)} MiB unsent (the page stopped reading); it reconnects and reads the table again`);
+        ws.terminate();
+        return;
+      }
+      ws.send(JSON.stringify(m));
     };
     const off = opts.session.onEvent((event) => send({ kind: 'event', event: encodeEvent(event) }));
     ws.on('close', off);
