@@ -17,11 +17,13 @@ export interface DoorbellPage extends IovaRange {
   /**
    * How the page reaches the device:
    * - kernel-sw-msi: iommufd/dma-iommu maps it at the SW_MSI window (not an IOAS area; inferred)
+   * - kernel-dma-api: dma-iommu maps it for a host driver's DMA domain, at an IOVA of its own
+   *   allocator (iommu_dma_get_msi_page; inferred from the vector address)
    * - user-area: userspace created the IOAS area (per-vector-table profile)
    * - untranslated: x86 0xFEE window, never translated by the IOMMU
    * - identity: no IOMMU translation (IOVA = PA)
    */
-  mappedBy: 'kernel-sw-msi' | 'user-area' | 'untranslated' | 'identity';
+  mappedBy: 'kernel-sw-msi' | 'kernel-dma-api' | 'user-area' | 'untranslated' | 'identity';
   /** What the page is known from: reserved_regions, the IOVA_RANGES hole, a vector address, the scenario. */
   evidence: string[];
 }

@@ -5,9 +5,9 @@
 // region is the SW_MSI window where the kernel maps the doorbell page itself, and the pages
 // actually in use are the pages of the vectors' addresses that fall inside it.
 import { big, hex, U64_MAX } from '../../common/model/hex.js';
-import type { AddressSpace, DoorbellPage, IovaRange, VectorMarker } from '../../common/model/addrspace.js';
+import type { AddressSpace, DoorbellKind, DoorbellPage, IovaRange, VectorMarker } from '../../common/model/addrspace.js';
 import type { IommuGroup } from '../../common/model/lab.js';
-import type { DeviceVectors } from '../../common/model/vector.js';
+import type { ControllerKind, DeviceVectors } from '../../common/model/vector.js';
 
 const PAGE = 0x1000n;
 
@@ -28,14 +28,20 @@ function contains(r: IovaRange, a: bigint): boolean {
   return big(r.start) <= a && a <= big(r.last);
 }
 
-export function groupAddressSpace(g: IommuGroup, vectors: DeviceVectors[], arch: string | null): AddressSpace {
+/** The doorbell a controller's message writes to, for pages no reserved region names. */
+const KIND_OF: Partial<Record<ControllerKind, DoorbellKind>> = { 'gic-its': 'its-translater', 'gic-v2m': 'gic-v2m', 'riscv-imsic': 'imsic-hart' };
+
+/**
+ * `hostOwned`: the devices a host driver (not vfio-pci) has, so in the group's default domain.
+ */
+export function groupAddressSpace(g: IommuGroup, vectors: DeviceVectors[], arch: string | null, hostOwned: ReadonlySet<string> = new Set()): AddressSpace {
   const doorbells: DoorbellPage[] = [];
   const x86 = arch === null || arch === 'x86_64' || arch === 'x64';
-  const addrs: { bdf: string; index: number; irq: number | null; address: bigint; hex: string }[] = [];
+  const addrs: { bdf: string; index: number; irq: number | null; address: bigint; hex: string; controller: ControllerKind }[] = [];
   for (const dv of vectors) {
     for (const v of dv.vectors) {
       const m = v.message.ok ? v.message.value : v.cachedMessage.ok ? v.cachedMessage.value : null;
-      if (m) addrs.push({ bdf: dv.bdf, index: v.index, irq: v.irq, address: big(m.address), hex: m.address });
+      if (m) addrs.push({ bdf: dv.bdf, index: v.index, irq: v.irq, address: big(m.address), hex: m.address, controller: v.controller });
     }
   }
   for (const r of g.reserved) {
@@ -66,6 +72,29 @@ export function groupAddressSpace(g: IommuGroup, vectors: DeviceVectors[], arch:
         evidence: [
           `/sys/kernel/iommu_groups/${g.id}/reserved_regions: ${r.start} ${r.last} msi`,
           `vector address ${users[0]!.hex} (${users.length} vector${users.length === 1 ? '' : 's'})`,
+        ],
+      });
+    }
+  }
+  // A device its host driver owns is in the group's default domain. With a DMA-API domain (DMA,
+  // DMA-FQ), dma-iommu maps the doorbell page itself, at an IOVA from its own allocator (below
+  // 4 GiB first: 0xfffff000 on arm64), and composes the message with it (iommu_dma_get_msi_page,
+  // iommu_dma_compose_msi_msg): such an address is a doorbell mapping, not a miss, wherever it
+  // is. A device on vfio-pci gets no such mapping: its doorbell must be in the msi window above.
+  if (g.defaultDomain === 'DMA' || g.defaultDomain === 'DMA-FQ') {
+    const dma = new Map<bigint, typeof addrs>();
+    for (const a of addrs) {
+      if (!hostOwned.has(a.bdf) || !KIND_OF[a.controller] || doorbells.some((d) => contains(d, a.address))) continue;
+      const p = a.address & ~(PAGE - 1n);
+      dma.set(p, [...(dma.get(p) ?? []), a]);
+    }
+    for (const [p, users] of [...dma].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      doorbells.push({
+        start: hex(p), last: hex(p + PAGE - 1n), kind: KIND_OF[users[0]!.controller]!, pa: null, mappedBy: 'kernel-dma-api',
+        label: `doorbell page mapped by the kernel's DMA API for its host driver (inferred, IOVA from dma-iommu's allocator)`,
+        evidence: [
+          `/sys/kernel/iommu_groups/${g.id}/type: ${g.defaultDomain}`,
+          `vector address ${users[0]!.hex} of ${[...new Set(users.map((u) => u.bdf))].join(', ')} (${users.length} vector${users.length === 1 ? '' : 's'}), on a host driver`,
         ],
       });
     }

@@ -399,7 +399,8 @@ export class LinuxLab implements LabBackend {
           const d = this.pciDevice(b);
           if (d && d.msiIrqs.length > 0) vecs.push(cache.vectors.get(b) ?? await this.vectors(b));
         }
-        out.push(groupAddressSpace(g, vecs, this.arch()));
+        const host = new Set(g.devices.filter((b) => { const drv = this.pciDevice(b)?.driver ?? null; return drv !== null && !drv.includes('vfio'); }));
+        out.push(groupAddressSpace(g, vecs, this.arch(), host));
       }
       return out;
     });

@@ -15,6 +15,7 @@ import { KernelLog } from '../kernel-log.js';
 import { ITS_TRANSLATER_OFFSET } from './compose.js';
 import type { Ctx, Dev, Irq, SimKernel } from './kernel.js';
 import { SimOps } from './ops.js';
+import { groupAddressSpace } from '../linux/addrspace.js';
 import { BUG_TITLES, PROFILE_TITLES, userAddressProfile } from './profiles.js';
 
 export interface SimBackendOptions {
@@ -189,6 +190,15 @@ export class SimBackend implements LabBackend {
         out.push(this.ioasSpace(ctx, ci, o.id, devs));
         for (const d of devs) if (d.nested) out.push(this.stage1Space(d));
       }
+    }
+    // A group none of whose devices is in an IOAS is seen as a passive reader sees it on a real
+    // machine: its reserved regions and doorbell window (lab/linux/addrspace.ts).
+    const inIoas = new Set(out.flatMap((s) => s.devices));
+    for (const g of await this.groups()) {
+      if (g.devices.some((b) => inIoas.has(b)) || (bdf && !g.devices.includes(bdf))) continue;
+      const vecs = await Promise.all(g.devices.map((b) => this.vectors(b)));
+      const host = new Set(g.devices.filter((b) => { const drv = this.k.devs.get(b)?.driver ?? null; return drv !== null && drv !== 'vfio-pci'; }));
+      out.push(groupAddressSpace(g, vecs.filter((v) => v.vectors.length > 0), this.k.sc.arch, host));
     }
     return out;
   }

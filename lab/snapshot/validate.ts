@@ -212,7 +212,7 @@ const addressSpace: Check<AddressSpace> = obj({
   mappings: arrayOf(obj({ ...iovaRange, label: text, userVa: nullable(hexStr), flags: arrayOf(shortText, { max: 64 }) })),
   doorbells: arrayOf(obj({
     ...iovaRange, kind: oneOf(DOORBELL_KINDS), label: text, pa: nullable(hexStr), hart: optional(nat),
-    mappedBy: oneOf(['kernel-sw-msi', 'user-area', 'untranslated', 'identity']), evidence: arrayOf(text, { max: 256 }),
+    mappedBy: oneOf(['kernel-sw-msi', 'kernel-dma-api', 'user-area', 'untranslated', 'identity']), evidence: arrayOf(text, { max: 256 }),
   })),
   vectors: arrayOf(obj({
     bdf: shortText, index: nat, irq: nullable(nat), address: hexStr,
