@@ -11,5 +11,7 @@ if (!existsSync(entry)) {
   process.stderr.write(`doorbell: ${entry} is missing: run \`npm run build\` first.\n`);
   process.exit(2);
 }
+// `doorbell vectors … | head`: the reader left, so the output is done; not an error to report.
+process.stdout.on('error', (e) => { if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0); throw e; });
 const { main } = await import(entry);
 process.exitCode = await main(process.argv.slice(2));

@@ -44,3 +44,11 @@ export function parseFlags(args: string[], spec: { values?: string[]; bools?: st
   }
   return { flags, positional, unknown };
 }
+
+/**
+ * A non-negative decimal integer as a user types it, else NaN: Number() would take "" as 0,
+ * "0x2" as 2 and "1e3" as 1000 (and `affinity BDF "" CPUS` would move vector 0).
+ */
+export function decimal(v: unknown): number {
+  return typeof v === 'string' && /^\d{1,9}$/.test(v) ? Number(v) : NaN;
+}

@@ -8,7 +8,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { fail, LabFailure, ok, toLabError, type LabError, type Result } from '../../common/errors.js';
+import { errnoError, fail, LabFailure, ok, toLabError, type LabError, type Result } from '../../common/errors.js';
 import {
   SNAPSHOT_FORMAT, SNAPSHOT_VERSION, type RedactionKind, type Snapshot, type SnapshotHeader, type SnapshotPayload,
 } from './format.js';
@@ -155,13 +155,33 @@ export function readSnapshotFile(file: string): Result<Snapshot> {
  * temporary file in the same directory, fsync it, rename it over `file` (atomic within one
  * filesystem), then fsync the directory so the rename itself survives a crash. Throws LabFailure.
  */
-export function writeFileAtomic(file: string, bytes: Uint8Array, mode = 0o644): void {
+export function writeFileAtomic(given: string, bytes: Uint8Array, mode = 0o644): void {
+  const hint = 'Check that the directory exists, is writable and has space.';
+  // rename() replaces whatever has the name: a symlink is followed to the file it names, an
+  // existing file keeps its permissions, and anything else (/dev/null, a FIFO) is refused, not
+  // turned into a regular file.
+  let file = given;
+  let keep = false;
+  try {
+    const st = fs.lstatSync(given);
+    if (st.isSymbolicLink()) file = fs.realpathSync(given);
+    const real = file === given ? st : fs.statSync(file);
+    if (!real.isFile()) {
+      const what = real.isDirectory() ? 'a directory' : real.isCharacterDevice() ? 'a character device' : real.isBlockDevice() ? 'a block device' : real.isFIFO() ? 'a FIFO' : real.isSocket() ? 'a socket' : 'not a regular file';
+      throw new LabFailure(errnoError(`write ${given}`, real.isDirectory() ? 'EISDIR' : 'EEXIST', 'Name a new file, or an existing regular file to replace.', { message: `${file} is ${what}: Doorbell writes only regular files, and would replace it with one`, path: given }));
+    }
+    mode = real.mode & 0o7777;
+    keep = true;
+  } catch (e) {
+    if (e instanceof LabFailure) throw e;
+    if ((e as { code?: string }).code !== 'ENOENT') throw new LabFailure({ ...toLabError(`write ${given}`, e, hint), path: given });
+  }
   const dir = path.dirname(path.resolve(file));
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`);
-  const hint = 'Check that the directory exists, is writable and has space.';
   let fd: number | null = null;
   try {
     fd = fs.openSync(tmp, 'wx', mode);
+    if (keep) fs.fchmodSync(fd, mode); // the umask does not change what the replaced file had
     let off = 0;
     while (off < bytes.length) off += fs.writeSync(fd, bytes, off, bytes.length - off);
     fs.fsyncSync(fd);

@@ -5,7 +5,7 @@
 import { formatError, LabFailure } from '../../../common/errors.js';
 import { AffinityEditor, type EditResult, type RestoreOutcome } from '../../affinity/editor.js';
 import { AffinityJournal } from '../../affinity/journal.js';
-import { EXIT, parseFlags, type CliContext, type Command } from '../context.js';
+import { decimal, EXIT, parseFlags, type CliContext, type Command } from '../context.js';
 
 const USAGE = [
   'doorbell [--lab SPEC] affinity BDF VECTOR CPULIST [--json]',
@@ -60,7 +60,7 @@ export const affinity: Command = {
     if ((mode === 'spread' || mode === 'pin') && positional.length !== 1) return bad(`--${mode} needs exactly one BDF`);
     if ((mode === 'restore-all' || mode === 'journal') && positional.length !== 0) return bad(`--${mode} takes no BDF`);
     if (mode === 'undo' && positional.length > 2) return bad('--undo takes at most BDF VECTOR');
-    const index = positional[1] === undefined ? undefined : Number(positional[1]);
+    const index = positional[1] === undefined ? undefined : decimal(positional[1]);
     if (index !== undefined && (!Number.isInteger(index) || index < 0)) return bad(`VECTOR must be a vector index (0, 1, …), got "${positional[1]}"`);
     const bdf = positional[0] === undefined ? undefined : normBdf(positional[0]);
 

@@ -2,7 +2,7 @@
 // `doorbell check [--json] [--sample MS]`: run every check rule on the lab. Exit 0 when no finding
 // is at error level, 1 when errors were found, 2 when the checks could not run.
 import { checkLab } from '../../affinity/check-input.js';
-import { EXIT, parseFlags, type Command } from '../context.js';
+import { decimal, EXIT, parseFlags, type Command } from '../context.js';
 import { table } from './devices.js';
 
 export const check: Command = {
@@ -15,7 +15,7 @@ export const check: Command = {
       ctx.err(`doorbell check: unexpected ${[...unknown, ...positional].join(' ')}\nusage: ${this.usage}`);
       return EXIT.USAGE;
     }
-    const sample = flags.sample === undefined ? null : Number(flags.sample);
+    const sample = flags.sample === undefined ? null : decimal(flags.sample);
     if (sample !== null && (!Number.isInteger(sample) || sample < 0 || sample > 60000)) {
       ctx.err(`doorbell check: --sample takes milliseconds (0–60000), got "${String(flags.sample)}"`);
       return EXIT.USAGE;

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LabSession } from '../../session.js';
 import { startServer } from '../../server/serve.js';
-import { EXIT, parseFlags, type Command } from '../context.js';
+import { decimal, EXIT, parseFlags, type Command } from '../context.js';
+import { errnoError, LabFailure } from '../../../common/errors.js';
 
 /** out/renderer, from out/node/lab/cli/commands/serve.js. */
 export function rendererDir(): string {
@@ -20,7 +21,7 @@ export const serve: Command = {
       ctx.err(`serve: unexpected ${[...unknown, ...positional].join(' ')}\nusage: ${this.usage}`);
       return EXIT.USAGE;
     }
-    const port = flags.port === undefined ? 0 : Number(flags.port);
+    const port = flags.port === undefined ? 0 : decimal(flags.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
       ctx.err(`serve: --port must be a TCP port number (0-65535), got ${String(flags.port)}`);
       return EXIT.USAGE;
@@ -30,7 +31,16 @@ export const serve: Command = {
     }
     const backend = await ctx.openLab();
     const session = new LabSession(backend);
-    const server = await startServer({ session, staticDir: rendererDir(), port, log: (l) => ctx.err(`serve: ${l}`) });
+    let server: Awaited<ReturnType<typeof startServer>>;
+    try {
+      server = await startServer({ session, staticDir: rendererDir(), port, log: (l) => ctx.err(`serve: ${l}`) });
+    } catch (e) {
+      await session.close();
+      if ((e as { code?: string }).code === 'EADDRINUSE') {
+        throw new LabFailure(errnoError(`listen on 127.0.0.1:${port}`, 'EADDRINUSE', `Another process listens on port ${port} (\`ss -ltnp 'sport = :${port}'\` names it): stop it, or pick another --port.`, { message: `port ${port} is in use` }));
+      }
+      throw e;
+    }
     const info = await backend.info();
     ctx.out(`Doorbell is serving ${info.title} on 127.0.0.1:${server.port} (loopback only).`);
     ctx.out(`Open: ${server.url}`);

@@ -3,7 +3,7 @@
 // views show to one file that `--lab snapshot:FILE` opens read-only anywhere.
 import { formatError, LabFailure } from '../../../common/errors.js';
 import { captureSnapshot, encodeSnapshot, redactPayload, writeFileAtomic } from '../../snapshot/index.js';
-import { EXIT, parseFlags, type CliContext, type Command } from '../context.js';
+import { decimal, EXIT, parseFlags, type CliContext, type Command } from '../context.js';
 
 /** `-o X` is `--out X`. */
 export function expandShort(args: string[]): string[] {
@@ -12,7 +12,7 @@ export function expandShort(args: string[]): string[] {
 
 export function parseInterval(v: string | boolean | undefined, ctx: CliContext, cmd: string): number | null {
   if (v === undefined) return 1000;
-  const n = Number(v);
+  const n = decimal(v);
   if (typeof v !== 'string' || !Number.isInteger(n) || n < 0 || n > 600000) {
     ctx.err(`doorbell ${cmd}: --interval takes milliseconds between the two interrupt samples (0–600000), got ${String(v)}`);
     return null;

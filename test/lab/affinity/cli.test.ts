@@ -32,7 +32,8 @@ afterEach(() => {
 describe('doorbell affinity', () => {
   it('usage errors exit 2 and write nothing', async () => {
     const f = fakeProc([{ bdf: '0000:00:05.0', index: 1, irq: 34, mask: '0-1' }]);
-    for (const args of [[], ['0000:00:05.0', '1'], ['0000:00:05.0', 'x', '1'], ['0000:00:05.0', '--spread'], ['--undo', '--restore-all']]) {
+    // "", 0x1 and 1e0 were Number()s: "" moved vector 0, 0x1 vector 1.
+    for (const args of [[], ['0000:00:05.0', '1'], ['0000:00:05.0', 'x', '1'], ['0000:00:05.0', '', '1'], ['0000:00:05.0', '0x1', '1'], ['0000:00:05.0', '1e0', '1'], ['0000:00:05.0', '--spread'], ['--undo', '--restore-all']]) {
       const c = ctxFor(f.backend);
       expect(await affinity.run(args, c)).toBe(EXIT.USAGE);
       expect(c.err_.join('\n')).toMatch(/usage|needs|must|cannot/);

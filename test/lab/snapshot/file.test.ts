@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The file format: encode/decode, atomic writes, redaction, and refusal of every damaged, foreign
 // or newer file with a LabError naming the file and what was wrong — never an exception.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -241,6 +242,35 @@ describe('files', () => {
     writeFileAtomic(f, good);
     expect(fs.readFileSync(f)).toEqual(good);
     expect(fs.readdirSync(tmp).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('never turns a device, a FIFO or a directory into a file; follows a symlink; keeps an existing file\'s mode', () => {
+    const d = fs.mkdtempSync(path.join(tmp, 'targets-'));
+    const fifo = path.join(d, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    // (A FIFO stands for /dev/null & co: a test that replaced a real device node would break the machine.)
+    for (const [target, errno, what] of [[fifo, 'EEXIST', 'a FIFO'], [d, 'EISDIR', 'a directory']] as const) {
+      try {
+        writeFileAtomic(target, good);
+        expect.unreachable();
+      } catch (e) {
+        expect((e as LabFailure).error).toMatchObject({ op: `write ${target}`, errnoName: errno });
+        expect((e as LabFailure).error.message).toContain(`is ${what}: Doorbell writes only regular files`);
+      }
+    }
+    expect(fs.statSync(fifo).isFIFO()).toBe(true);
+    // A symlink to a file: the file is replaced, the link stays a link.
+    const real = path.join(d, 'real.dbsnap');
+    const link = path.join(d, 'link.dbsnap');
+    fs.writeFileSync(real, 'old', { mode: 0o600 });
+    fs.chmodSync(real, 0o600);
+    fs.symlinkSync(real, link);
+    writeFileAtomic(link, good);
+    expect(fs.lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(fs.readFileSync(real)).toEqual(good);
+    // A private snapshot stays private when it is written again.
+    expect(fs.statSync(real).mode & 0o777).toBe(0o600);
+    expect(fs.readdirSync(d).filter((n) => n.endsWith('.tmp'))).toEqual([]);
   });
 
   it('a failed write keeps the old file and reports the errno', () => {
