@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// The device page over a connection that drops and comes back (serve: a stalled tunnel, or the
-// server dropping a page that stopped reading): the table is read again, not left as it was.
+// The device page: over a connection that drops and comes back (serve: a stalled tunnel, or the
+// server dropping a page that stopped reading) the table is read again, not left as it was; the
+// keyboard's way into a vector's details and back.
 import { afterEach, describe, expect, it } from 'vitest';
 import { mount } from '@vue/test-utils';
 import DeviceView from '../../../renderer/src/views/DeviceView.vue';
@@ -52,5 +53,30 @@ describe('DeviceView', () => {
     expect(reads()).toBe(opened + 1);
     expect(cell()).toBe(target);
     w.unmount();
+  });
+
+  it('Enter on a row brings its details into view; Close puts the keyboard back on that row', async () => {
+    lab = install(sim());
+    const shown: Element[] = [];
+    const real = Element.prototype.scrollIntoView;
+    Element.prototype.scrollIntoView = function (this: Element) { shown.push(this); };
+    try {
+      const w = mount(DeviceView, { props: { bdf: '0000:01:00.0' }, attachTo: document.body });
+      await settle();
+      await w.find('tr[data-index="1"]').trigger('click');
+      await w.find('[data-testid="vector-scroll"]').trigger('keydown', { key: 'Enter' });
+      await settle();
+      const detail = w.find('[data-testid="vector-detail"]');
+      expect(detail.text()).toMatch(/Vector 1/);
+      // The details open below the table, out of sight in a short window.
+      expect(shown).toContain(detail.element);
+      await detail.findAll('button').find((b) => b.text() === 'Close')!.trigger('click');
+      await settle();
+      expect(w.find('[data-testid="vector-detail"]').exists()).toBe(false);
+      expect(document.activeElement).toBe(w.find('tr[data-index="1"]').element);
+      w.unmount();
+    } finally {
+      Element.prototype.scrollIntoView = real;
+    }
   });
 });
