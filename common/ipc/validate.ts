@@ -6,7 +6,6 @@ export function isLabMethod(m: unknown): m is LabMethod {
   return typeof m === 'string' && (LAB_METHODS as string[]).includes(m);
 }
 
-/** Check a request from an untrusted client. Unknown methods and bad shapes become LabErrors. */
 /**
  * A method name as a client sent it, for a message: only a string is shown. String() of a client's
  * object can throw ({"toString": 1}) or recurse without end (an array nested 200 000 deep).
@@ -15,6 +14,7 @@ export function methodName(m: unknown): string {
   return typeof m === 'string' ? m.slice(0, 64) : `(${m === null ? 'null' : Array.isArray(m) ? 'an array' : typeof m}, not a method name)`;
 }
 
+/** Check a request from an untrusted client. Unknown methods and bad shapes become LabErrors. */
 export function validateRequest(method: unknown, req: unknown): Result<{ method: LabMethod; req: LabRequest<LabMethod> }> {
   if (!isLabMethod(method)) {
     return fail({

@@ -32,9 +32,10 @@ function contains(r: IovaRange, a: bigint): boolean {
 const KIND_OF: Partial<Record<ControllerKind, DoorbellKind>> = { 'gic-its': 'its-translater', 'gic-v2m': 'gic-v2m', 'riscv-imsic': 'imsic-hart' };
 
 /**
- * `hostOwned`: the devices a host driver (not vfio-pci) has, so in the group's default domain.
+ * `driverOf`: the driver bound to a device of the group (null: none). A host driver (not vfio)
+ * keeps its device in the group's default domain.
  */
-export function groupAddressSpace(g: IommuGroup, vectors: DeviceVectors[], arch: string | null, hostOwned: ReadonlySet<string> = new Set()): AddressSpace {
+export function groupAddressSpace(g: IommuGroup, vectors: DeviceVectors[], arch: string | null, driverOf: (bdf: string) => string | null = () => null): AddressSpace {
   const doorbells: DoorbellPage[] = [];
   const x86 = arch === null || arch === 'x86_64' || arch === 'x64';
   const addrs: { bdf: string; index: number; irq: number | null; address: bigint; hex: string; controller: ControllerKind }[] = [];
@@ -82,6 +83,7 @@ export function groupAddressSpace(g: IommuGroup, vectors: DeviceVectors[], arch:
   // iommu_dma_compose_msi_msg): such an address is a doorbell mapping, not a miss, wherever it
   // is. A device on vfio-pci gets no such mapping: its doorbell must be in the msi window above.
   if (g.defaultDomain === 'DMA' || g.defaultDomain === 'DMA-FQ') {
+    const hostOwned = new Set(g.devices.filter((b) => { const drv = driverOf(b); return drv !== null && !drv.includes('vfio'); }));
     const dma = new Map<bigint, typeof addrs>();
     for (const a of addrs) {
       if (!hostOwned.has(a.bdf) || !KIND_OF[a.controller] || doorbells.some((d) => contains(d, a.address))) continue;

@@ -399,8 +399,7 @@ export class LinuxLab implements LabBackend {
           const d = this.pciDevice(b);
           if (d && d.msiIrqs.length > 0) vecs.push(cache.vectors.get(b) ?? await this.vectors(b));
         }
-        const host = new Set(g.devices.filter((b) => { const drv = this.pciDevice(b)?.driver ?? null; return drv !== null && !drv.includes('vfio'); }));
-        out.push(groupAddressSpace(g, vecs, this.arch(), host));
+        out.push(groupAddressSpace(g, vecs, this.arch(), (b) => this.pciDevice(b)?.driver ?? null));
       }
       return out;
     });

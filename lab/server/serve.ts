@@ -117,12 +117,13 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       'Cross-Origin-Opener-Policy': 'same-origin',
       'Cache-Control': 'no-store',
     };
+    const badRequest = () => res.writeHead(400, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' }).end('bad request\n');
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { ...headers, Allow: 'GET, HEAD' }).end('method not allowed\n');
       return;
     }
     if (!url) {
-      res.writeHead(400, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' }).end('bad request\n');
+      badRequest();
       return;
     }
     const queryOk = tokenMatches(url.searchParams.get('token'), token);
@@ -135,7 +136,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     if (queryOk) headers['Set-Cookie'] = `doorbell_token=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`;
     let rel = decoded(url.pathname);
     if (rel === null || rel.includes('\0')) {
-      res.writeHead(400, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' }).end('bad request\n');
+      badRequest();
       return;
     }
     if (rel === '/' || rel === '') rel = '/index.html';

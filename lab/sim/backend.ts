@@ -197,8 +197,7 @@ export class SimBackend implements LabBackend {
     for (const g of await this.groups()) {
       if (g.devices.some((b) => inIoas.has(b)) || (bdf && !g.devices.includes(bdf))) continue;
       const vecs = await Promise.all(g.devices.map((b) => this.vectors(b)));
-      const host = new Set(g.devices.filter((b) => { const drv = this.k.devs.get(b)?.driver ?? null; return drv !== null && drv !== 'vfio-pci'; }));
-      out.push(groupAddressSpace(g, vecs.filter((v) => v.vectors.length > 0), this.k.sc.arch, host));
+      out.push(groupAddressSpace(g, vecs.filter((v) => v.vectors.length > 0), this.k.sc.arch, (b) => this.k.devs.get(b)?.driver ?? null));
     }
     return out;
   }

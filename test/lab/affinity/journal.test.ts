@@ -3,19 +3,12 @@
 // replay that reads only what was appended since its last call (by this process or another) sees
 // exactly what a fresh read of the whole file sees.
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AffinityJournal, type ChangeIntent } from '../../../lab/affinity/journal.js';
+import { scratchDirs } from '../../helpers/scratch.js';
 
 const BDF = '0000:01:00.0';
-const dirs: string[] = [];
-function stateDir(): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'doorbell-journal-'));
-  dirs.push(d);
-  return d;
-}
-afterAll(() => { for (const d of dirs) fs.rmSync(d, { recursive: true, force: true }); });
+const stateDir = scratchDirs('doorbell-journal-');
 
 const intent = (irq: number, why: ChangeIntent['why'] = 'set'): ChangeIntent => ({ lab: 'sim:x', bootId: 'b', bdf: BDF, index: irq % 64, irq, old: '0-1', new: '1', why });
 

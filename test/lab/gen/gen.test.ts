@@ -1,21 +1,15 @@
 // SPDX-License-Identifier: MIT
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { genSysroot } from '../../../lab/cli/commands/gen.js';
 import { irqTotals, planMachine, renderInterrupts, writeSample, writeSysroot, type GenOptions } from '../../../lab/gen/index.js';
 import { openLinuxLab, SYSFS_SAMPLE_MAX } from '../../../lab/linux/index.js';
 import { parseInterrupts } from '../../../native/procfs/interrupts.js';
 import { parseConfigCaps } from '../../../native/pci/config.js';
+import { scratchDirs } from '../../helpers/scratch.js';
 
-const dirs: string[] = [];
-function tmp(): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'doorbell-gen-'));
-  dirs.push(d);
-  return d;
-}
-afterAll(() => { for (const d of dirs) fs.rmSync(d, { recursive: true, force: true }); });
+const tmp = scratchDirs('doorbell-gen-');
 
 const SMALL: GenOptions = { cpus: 8, irqs: 40, devices: 4, vectors: 6, seed: 11 };
 

@@ -20,13 +20,13 @@ describe('lab/linux/addrspace', () => {
     const addrs = new Set(dv.vectors.map((v) => (v.message.ok ? v.message.value.address : null)));
     expect(addrs).toEqual(new Set(['0xfffff040']));
 
-    const host = groupAddressSpace(g, [dv], 'aarch64', new Set([NVME]));
+    const host = groupAddressSpace(g, [dv], 'aarch64', (b) => (b === NVME ? 'nvme' : null));
     const page = host.doorbells.findIndex((d) => d.mappedBy === 'kernel-dma-api');
     expect(host.doorbells[page]).toMatchObject({ start: '0xfffff000', last: '0xffffffff', kind: 'its-translater' });
     expect(host.doorbells[page]!.evidence.join('; ')).toMatch(/type: DMA; vector address 0xfffff040 of 0000:02:00\.0 \(9 vectors\), on a host driver/);
     expect(host.vectors.map((m) => m.hits)).toEqual(dv.vectors.map(() => ({ ok: true, doorbell: page })));
 
-    const vfio = groupAddressSpace(g, [dv], 'aarch64');
+    const vfio = groupAddressSpace(g, [dv], 'aarch64', () => 'vfio-pci');
     expect(vfio.doorbells.map((d) => d.mappedBy)).toEqual(['kernel-sw-msi']);
     expect(vfio.vectors.every((m) => !m.hits.ok && /0xfffff040 is in no doorbell page of group 11/.test(m.hits.why))).toBe(true);
     await lab.close();
