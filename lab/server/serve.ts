@@ -3,6 +3,9 @@
 // headless lab machines (through an SSH tunnel) and for driving the real renderer in tests.
 // A random per-run token guards everything: the first page load carries it in the URL and gets
 // it back as a SameSite=Strict cookie; the WebSocket needs the token and a same-origin Origin.
+// GET /api/ping answers 204 with the token and the usual 401 without: a browser cannot read why
+// a WebSocket upgrade failed, so a page left open across a restart asks here whether its token
+// is stale (401) or the server is down (no answer).
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -44,6 +47,9 @@ export interface ServeOptions {
   log?: (line: string) => void;
   /** Bytes a connection may leave unsent before it is dropped (see send); tests make it small. */
   maxUnsent?: number;
+  /** Requests of one connection in the core at once, and waiting behind them (see MAX_IN_FLIGHT). */
+  maxInFlight?: number;
+  maxWaiting?: number;
 }
 
 /*
@@ -54,6 +60,20 @@ export interface ServeOptions {
  * table before compression), so no client that reads comes near it.
  */
 const MAX_UNSENT = 16 * 1024 * 1024;
+
+/*
+ * The core answers requests roughly in the order it is handed them, so a page that sends a burst
+ * (a thousand runChecks) would hold every other page's requests behind all of it. Each connection
+ * has at most MAX_IN_FLIGHT requests in the core at once; the rest wait in the order sent and go
+ * in as its own replies go out, so another page's request waits behind at most twice that many
+ * (those in the core when it arrives, and those started before the server next reads). A page
+ * starts with ~10 requests at once, which this does not slow. Past MAX_WAITING more (memory: each
+ * may be a 32 MiB report), a request is refused with an error that names both limits. What still
+ * waits when a connection closes is never run: the page has already told its user it failed.
+ */
+export const MAX_IN_FLIGHT = 8;
+export const MAX_WAITING = 4096;
+type Job = [id: number, method: unknown, req: unknown];
 
 export interface RunningServer {
   url: string;
@@ -96,6 +116,21 @@ function requestUrl(req: http.IncomingMessage): URL | null {
   try { return new URL(req.url ?? '/', 'http://127.0.0.1'); } catch { return null; }
 }
 
+/**
+ * The WebSocket's Origin must be the page this server served: the origin the browser addressed
+ * (its Host header) on a loopback name. Not this server's own port: an SSH tunnel may forward
+ * another local port (`ssh -L 9000:127.0.0.1:8420`), and the page's origin is then
+ * http://127.0.0.1:9000. A page of another local server differs from the Host it connects to (the
+ * token cookie alone would not stop it: cookies do not keep to a port), and a rebound DNS name is
+ * not a loopback name.
+ */
+function sameOrigin(origin: string, host: string | undefined): boolean {
+  if (!host || origin !== `http://${host}`) return false;
+  let name: string;
+  try { name = new URL(origin).hostname; } catch { return false; }
+  return name === '127.0.0.1' || name === 'localhost' || name === '[::1]';
+}
+
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const token = opts.token ?? crypto.randomBytes(24).toString('base64url');
   const staticDir = path.resolve(opts.staticDir);
@@ -103,7 +138,6 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   if (!fs.existsSync(path.join(staticDir, 'index.html'))) {
     throw new Error(`the built renderer is missing (${path.join(staticDir, 'index.html')}): run \`npm run build\` first`);
   }
-  let origins: Set<string> = new Set();
 
   const server = http.createServer((req, res) => {
     const url = requestUrl(req);
@@ -134,6 +168,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       return;
     }
     if (queryOk) headers['Set-Cookie'] = `doorbell_token=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`;
+    if (url.pathname === '/api/ping') {
+      res.writeHead(204, headers).end();
+      return;
+    }
     let rel = decoded(url.pathname);
     if (rel === null || rel.includes('\0')) {
       badRequest();
@@ -174,7 +212,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     const url = requestUrl(req);
     const origin = req.headers.origin;
     const tokenOk = !!url && (tokenMatches(url.searchParams.get('token'), token) || cookieHasToken(req, token));
-    if (url?.pathname !== '/api' || !tokenOk || !origin || !origins.has(origin)) {
+    if (url?.pathname !== '/api' || !tokenOk || !origin || !sameOrigin(origin, req.headers.host)) {
       log(`refused WebSocket upgrade ${url?.pathname ?? '(not a URL)'} from origin ${origin ?? '(none)'}: ${!tokenOk ? 'no valid token' : 'foreign origin'}`);
       socket.write('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
       socket.destroy();
@@ -183,8 +221,13 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
 
+  const maxInFlight = opts.maxInFlight ?? MAX_IN_FLIGHT;
+  const maxWaiting = opts.maxWaiting ?? MAX_WAITING;
   wss.on('connection', (ws: WebSocket) => {
     const maxUnsent = opts.maxUnsent ?? MAX_UNSENT;
+    let inFlight = 0;
+    let closed = false;
+    const waiting: Job[] = [];
     const send = (m: WireMessage) => {
       if (ws.readyState !== ws.OPEN) return;
       if (ws.bufferedAmount > maxUnsent) {
@@ -195,7 +238,31 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       ws.send(JSON.stringify(m));
     };
     const off = opts.session.onEvent((event) => send({ kind: 'event', event: encodeEvent(event) }));
-    ws.on('close', off);
+    ws.on('close', () => {
+      closed = true;
+      off();
+      if (waiting.length) log(`closed a WebSocket connection with ${waiting.length} requests not yet run; they are dropped (the page has answered them with an error)`);
+      waiting.length = 0;
+    });
+    /** Run one request in a slot this connection holds (inFlight counts it already). */
+    const run = ([id, method, req]: Job) => {
+      void opts.session.dispatch(method, req)
+        .then((result) => encodeReply(typeof method === 'string' ? method : '', result))
+        .catch((e: unknown) => fail(toLabError(`request ${methodName(method)}`, e)))
+        .then((result) => send({ kind: 'reply', id, result }))
+        .finally(() => {
+          if (closed || !waiting.length) { inFlight--; return; }
+          // The slot passes to this page's next request, but only after the event loop has read
+          // what other pages sent: the core's reads are mostly synchronous, so started straight
+          // from here the whole queue would run as one chain of promise callbacks, before any
+          // other socket is read.
+          setImmediate(() => {
+            const next = waiting.shift();
+            if (closed || !next) inFlight--;
+            else run(next);
+          });
+        });
+    };
     // A message over maxPayload, or a broken frame: ws closes this connection (1009, 1002) and
     // reports it here. Unheard, the 'error' event would end the server for every other page.
     ws.on('error', (e) => log(`closed a WebSocket connection: ${e.message}`));
@@ -209,10 +276,16 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       }
       const id = typeof msg?.id === 'number' && Number.isSafeInteger(msg.id) ? msg.id : -1;
       const method: unknown = msg?.method;
-      void opts.session.dispatch(method, msg?.req)
-        .then((result) => encodeReply(typeof method === 'string' ? method : '', result))
-        .catch((e: unknown) => fail(toLabError(`request ${methodName(method)}`, e)))
-        .then((result) => send({ kind: 'reply', id, result }));
+      // Behind what already waits, so one page's requests go to the core in the order it sent them.
+      if (!waiting.length && inFlight < maxInFlight) { inFlight++; run([id, method, msg?.req]); }
+      else if (waiting.length < maxWaiting) waiting.push([id, method, msg?.req]);
+      else {
+        send({ kind: 'reply', id, result: { ok: false, error: {
+          op: `request ${methodName(method)}`,
+          message: `this page already has ${inFlight + waiting.length} requests running or waiting on the Doorbell server (at most ${maxInFlight} run at once for one page and ${maxWaiting} wait behind them)`,
+          hint: 'Wait for replies to the earlier requests before sending more.',
+        } } });
+      }
     });
   });
 
@@ -221,7 +294,6 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  origins = new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
   return {
     url: `http://127.0.0.1:${port}/?token=${token}`,
     port,

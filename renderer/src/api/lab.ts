@@ -17,7 +17,11 @@ export interface LabClient {
   transport: Transport;
   call<K extends LabMethod>(method: K, req: LabRequest<K>): Promise<Result<LabReplies[K]>>;
   onEvent(listener: (e: LabEvent) => void): () => void;
-  onConnection(listener: (connected: boolean) => void): () => void;
+  /**
+   * Connected or not; `why` comes with `false` when the page will not reconnect by itself (serve
+   * was restarted and this page's token is no longer valid) and says what to do.
+   */
+  onConnection(listener: (connected: boolean, why?: LabError) => void): () => void;
 }
 
 /** The client over the preload's bridge (exported for tests, which hand it an in-process bridge). */
@@ -48,21 +52,61 @@ function tooLong(method: LabMethod, size: number): LabError {
   };
 }
 
-/** The client over serve mode's WebSocket (exported for tests, which hand it a fake socket). */
-export function websocketClient(): LabClient {
+/**
+ * What the server says of this page's token: `valid`, `stale` (a 401: the server is up but this
+ * is not its run's token) or `unreachable` (no answer, or not from a Doorbell server).
+ */
+export type TokenProbe = () => Promise<'valid' | 'stale' | 'unreachable'>;
+
+/*
+ * A browser shows a page nothing of why a WebSocket upgrade failed: a 403 for a stale token and a
+ * server that is down both arrive as a close. GET /api/ping carries the same token (query and
+ * cookie) and its status is readable, so after each failed connection the page asks there.
+ */
+function fetchProbe(tokenQuery: string): TokenProbe {
+  return async () => {
+    const abort = new AbortController();
+    // A stalled SSH tunnel may never answer: count that as unreachable, and try again later.
+    const timer = setTimeout(() => abort.abort(), 5000);
+    try {
+      const r = await fetch(`/api/ping${tokenQuery}`, { cache: 'no-store', credentials: 'same-origin', signal: abort.signal });
+      return r.status === 401 ? 'stale' : r.ok ? 'valid' : 'unreachable';
+    } catch {
+      return 'unreachable';
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+}
+
+function staleToken(op: string): LabError {
+  return {
+    op,
+    message: `the Doorbell server at ${window.location.host} refuses this page's token (401): \`doorbell serve\` has been restarted since the page was opened, and each run has a new token`,
+    hint: 'Open the URL the new `doorbell serve` printed (…/?token=…); this page has stopped reconnecting.',
+  };
+}
+
+/** The client over serve mode's WebSocket (exported for tests, which hand it a fake socket and probe). */
+export function websocketClient(opts: { probe?: TokenProbe } = {}): LabClient {
   const token = new URLSearchParams(window.location.search).get('token');
-  const url = `${window.location.protocol === 'https:' ? 'wss' : 'ws'}://${window.location.host}/api${token ? `?token=${encodeURIComponent(token)}` : ''}`;
+  const tokenQuery = token ? `?token=${encodeURIComponent(token)}` : '';
+  const url = `${window.location.protocol === 'https:' ? 'wss' : 'ws'}://${window.location.host}/api${tokenQuery}`;
+  const probe = opts.probe ?? fetchProbe(tokenQuery);
   const pending = new Map<number, (r: Result<unknown>) => void>();
   const eventListeners = new Set<(e: LabEvent) => void>();
-  const connListeners = new Set<(c: boolean) => void>();
+  const connListeners = new Set<(c: boolean, why?: LabError) => void>();
   let nextId = 1;
   let ws: WebSocket | null = null;
   /** Requests made before the socket opened, sent in order as soon as it does. */
   const queued: string[] = [];
   let open: Promise<WebSocket> | null = null;
   let retry = 250;
+  /** Set once the server has said this page's token is not its run's: no more attempts. */
+  let stale: LabError | null = null;
 
   const connect = (): Promise<WebSocket> => {
+    if (stale) return Promise.reject(new Error('stale token'));
     if (open) return open;
     open = new Promise<WebSocket>((resolve, reject) => {
       const sock = new WebSocket(url);
@@ -80,7 +124,7 @@ export function websocketClient(): LabClient {
         else { const e = decodeEvent(msg.event); eventListeners.forEach((l) => l(e)); }
       };
       sock.onclose = () => {
-        ws = null; open = null;
+        ws = null;
         // Every pending call is answered with an error below: none may run on a later connection.
         queued.length = 0;
         connListeners.forEach((l) => l(false));
@@ -88,9 +132,19 @@ export function websocketClient(): LabClient {
           settle({ ok: false, error: { op: 'connection', message: 'the connection to the Doorbell server closed', hint: 'Is `doorbell serve` still running? The page reconnects by itself.' } });
           pending.delete(id);
         }
-        setTimeout(() => { void connect().catch(() => {}); }, retry);
-        retry = Math.min(retry * 2, 5000);
-        reject(new Error('closed'));
+        // Calls made meanwhile wait on `open` for the verdict, so theirs is the precise error.
+        void probe().catch(() => 'unreachable' as const).then((token) => {
+          open = null;
+          if (token === 'stale') {
+            stale = staleToken('connection');
+            connListeners.forEach((l) => l(false, stale!));
+          } else {
+            // Down (or restarting): try again, backing off to one attempt every 5 s.
+            setTimeout(() => { void connect().catch(() => {}); }, retry);
+            retry = Math.min(retry * 2, 5000);
+          }
+          reject(new Error('closed'));
+        });
       };
     });
     return open;
@@ -112,17 +166,23 @@ export function websocketClient(): LabClient {
         return { ok: false, error: tooLong(method, size) };
       }
       if (ws) { ws.send(msg); return reply; }
+      if (stale) { pending.delete(id); return { ok: false, error: staleToken(`request ${method}`) }; }
       queued.push(msg);
       try { await connect(); } catch {
         pending.delete(id);
         const at = queued.indexOf(msg);
         if (at >= 0) queued.splice(at, 1);
+        if (stale) return { ok: false, error: staleToken(`request ${method}`) };
         return { ok: false, error: { op: `request ${method}`, message: 'cannot reach the Doorbell server', hint: 'Check that `doorbell serve` is running and that you opened the URL it printed (with its token).' } };
       }
       return reply;
     },
     onEvent(l) { eventListeners.add(l); return () => eventListeners.delete(l); },
-    onConnection(l) { connListeners.add(l); if (ws) l(true); return () => connListeners.delete(l); },
+    onConnection(l) {
+      connListeners.add(l);
+      if (ws) l(true); else if (stale) l(false, stale);
+      return () => connListeners.delete(l);
+    },
   };
 }
 

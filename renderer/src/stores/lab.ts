@@ -14,6 +14,8 @@ export const useLabStore = defineStore('lab', () => {
   const devices = shallowRef<DeviceSummary[]>([]);
   const errors = ref<LabError[]>([]);
   const connected = ref(false);
+  /** Set when the page will not reconnect by itself (serve restarted: its token is stale), with what to do. */
+  const connectionLost = shallowRef<LabError | null>(null);
   const loading = ref(false);
   const loadedAt = ref<number | null>(null);
   /** The last failed counter read (the core keeps ticking; the status bar says what failed). */
@@ -42,14 +44,14 @@ export const useLabStore = defineStore('lab', () => {
     loading.value = false;
   }
 
-  function setConnected(c: boolean) { connected.value = c; }
+  function setConnected(c: boolean, why?: LabError) { connected.value = c; connectionLost.value = c ? null : why ?? connectionLost.value; }
   function noteSample(at: number) { lastSampleAt.value = at; sampleError.value = null; }
   function noteSampleError(e: LabError) { sampleError.value = e; }
 
   const groupOf = computed(() => new Map(groups.value.map((g) => [g.id, g])));
 
   return {
-    info, cpus, iommus, groups, devices, errors, connected, loading, loadedAt, title, sampleError, lastSampleAt, groupOf,
+    info, cpus, iommus, groups, devices, errors, connected, connectionLost, loading, loadedAt, title, sampleError, lastSampleAt, groupOf,
     load, setConnected, noteSample, noteSampleError,
   };
 });

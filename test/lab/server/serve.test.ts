@@ -6,7 +6,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { startServer, type RunningServer } from '../../../lab/server/serve.js';
+import { MAX_IN_FLIGHT, startServer, type RunningServer } from '../../../lab/server/serve.js';
 import { LabSession } from '../../../lab/session.js';
 import { fakeBackend } from '../../helpers/fake-backend.js';
 import { MAX_REQUEST_BYTES, type WireMessage } from '../../../common/ipc/contract.js';
@@ -117,6 +117,24 @@ describe('lab/server/serve', () => {
   it('refuses WebSocket upgrades from a foreign Origin even with the token', async () => {
     await expect(connect(`ws://127.0.0.1:${server.port}/api?token=${server.token}`, 'http://evil.example')).rejects.toThrow(/403/);
     await expect(connect(`ws://127.0.0.1:${server.port}/api?token=${server.token}`)).rejects.toThrow(/403/);
+  });
+
+  it('takes the page of an SSH tunnel on another local port, and no other local page', async () => {
+    const url = `ws://127.0.0.1:${server.port}/api?token=${server.token}`;
+    // ssh -L 9000:127.0.0.1:PORT: the browser addressed 127.0.0.1:9000, and so says its Origin.
+    const via = (host: string, origin: string) => new Promise<WebSocket>((resolve, reject) => {
+      const ws = new WebSocket(url, { origin, headers: { host } });
+      ws.once('open', () => resolve(ws));
+      ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+      ws.once('error', reject);
+    });
+    const tunnelled = await via('127.0.0.1:9000', 'http://127.0.0.1:9000');
+    tunnelled.close();
+    (await via('localhost:9000', 'http://localhost:9000')).close();
+    // A page of another server on this machine, connecting to this one: its Origin is not the Host.
+    await expect(via(`127.0.0.1:${server.port}`, 'http://127.0.0.1:9000')).rejects.toThrow(/403/);
+    // A DNS name rebound to 127.0.0.1: the browser's Host is that name, not a loopback one.
+    await expect(via(`evil.example:${server.port}`, `http://evil.example:${server.port}`)).rejects.toThrow(/403/);
   });
 
   it('answers calls over the WebSocket, and a bad shape with a clear error, not a crash', async () => {
@@ -340,6 +358,133 @@ describe('serve: the vector table on the wire', () => {
     } finally {
       await srv.close();
       await sim.close();
+    }
+  });
+});
+
+describe('serve: a page left open across a restart', () => {
+  it('answers the probe 204 with the token, and the same 401 as any page without it (stale or none)', async () => {
+    const probe = `http://127.0.0.1:${server.port}/api/ping`;
+    const withToken = await get(`${probe}?token=${server.token}`);
+    expect(withToken.status).toBe(204);
+    expect(withToken.body).toBe('');
+    const cookie = String(withToken.headers['set-cookie']).split(';')[0]!;
+    expect((await get(probe, { cookie })).status).toBe(204);
+    const page401 = await get(`http://127.0.0.1:${server.port}/`);
+    for (const r of [await get(probe), await get(`${probe}?token=${'x'.repeat(32)}`), await get(probe, { cookie: `doorbell_token=${'y'.repeat(32)}` })]) {
+      expect(r.status).toBe(401);
+      // Nothing beyond "token not valid" for a caller without it.
+      expect(r.body).toBe(page401.body);
+    }
+  });
+
+  it('a new run on the same port refuses the old token: upgrade 403 (unreadable in a browser), probe 401', async () => {
+    const first = await startServer({ session, staticDir: dir });
+    const port = first.port;
+    const old = first.token;
+    await first.close();
+    const second = await startServer({ session, staticDir: dir, port });
+    try {
+      expect(second.token).not.toBe(old);
+      await expect(connect(`ws://127.0.0.1:${port}/api?token=${old}`, `http://127.0.0.1:${port}`)).rejects.toThrow(/403/);
+      expect((await get(`http://127.0.0.1:${port}/api/ping?token=${old}`)).status).toBe(401);
+      expect((await get(`http://127.0.0.1:${port}/api/ping?token=${second.token}`)).status).toBe(204);
+    } finally {
+      await second.close();
+    }
+  });
+});
+
+/**
+ * A core that answers strictly in the order it is handed requests (the worst case for fairness),
+ * held shut until the test opens it; it records the order it answered in.
+ */
+function serialCore() {
+  let open!: () => void;
+  const gate = new Promise<void>((r) => { open = r; });
+  let tail: Promise<unknown> = gate;
+  const handed: string[] = [];
+  const answered: string[] = [];
+  const core = {
+    onEvent: () => () => {},
+    dispatch(method: unknown, req: unknown) {
+      const tag = (req as { tag: string }).tag;
+      handed.push(tag);
+      const done = tail.then(() => { answered.push(tag); return { ok: true, value: { method, tag } }; });
+      tail = done;
+      return done;
+    },
+  };
+  return { session: core as unknown as LabSession, open, handed, answered };
+}
+
+const pong = (ws: WebSocket) => new Promise<void>((r) => { ws.once('pong', () => r()); ws.ping(); });
+
+describe('serve: fairness between pages', () => {
+  it('another page\'s request waits behind at most 2 × MAX_IN_FLIGHT of a flooding page\'s, and the flood is all answered in order', async () => {
+    const core = serialCore();
+    const srv = await startServer({ session: core.session, staticDir: dir });
+    const url = `ws://127.0.0.1:${srv.port}/api?token=${srv.token}`;
+    const origin = `http://127.0.0.1:${srv.port}`;
+    const flooder = await connect(url, origin);
+    // No deflate: its send is written to the socket at once (the kernel holds it for the server).
+    const other = new WebSocket(url, { origin, perMessageDeflate: false });
+    await new Promise((r) => other.once('open', r));
+    try {
+      const replies: number[] = [];
+      const all = new Promise<void>((resolve) => flooder.on('message', (d) => {
+        const m = JSON.parse(String(d)) as WireMessage;
+        if (m.kind === 'reply' && replies.push(m.id) === 1000) resolve();
+      }));
+      for (let i = 0; i < 1000; i++) flooder.send(JSON.stringify({ id: i, method: 'runChecks', req: { tag: `a${i}` } }));
+      // A ping is answered after every frame before it has been read: the server holds all 1000.
+      await pong(flooder);
+      // The other page asks just as the core starts on the flood: its request is on the server's
+      // socket, unread. The core answers without I/O, as the real one mostly does (synchronous
+      // reads), so the server reads it only if it lets the event loop turn between the flooder's requests.
+      const mine = call(other, { id: 1, method: 'getLab', req: { tag: 'b' } });
+      core.open();
+      expect(await mine).toMatchObject({ id: 1, result: { ok: true, value: { tag: 'b' } } });
+      await all;
+      // Those in the core when it arrived, and those that took their slots before the server's
+      // next read of the sockets: never more (it was all 1000).
+      const before = core.answered.indexOf('b');
+      expect(before).toBeGreaterThanOrEqual(0);
+      expect(before).toBeLessThanOrEqual(2 * MAX_IN_FLIGHT);
+      // Nothing of the flood is lost or reordered.
+      expect(replies).toEqual(Array.from({ length: 1000 }, (_, i) => i));
+      expect(core.answered.filter((t) => t !== 'b')).toEqual(Array.from({ length: 1000 }, (_, i) => `a${i}`));
+    } finally {
+      flooder.close();
+      other.close();
+      await srv.close();
+    }
+  });
+
+  it('refuses a request past the waiting limit with an error naming both limits; what waits when the page goes is never run', async () => {
+    const core = serialCore();
+    const lines: string[] = [];
+    const srv = await startServer({ session: core.session, staticDir: dir, maxInFlight: 2, maxWaiting: 3, log: (l) => lines.push(l) });
+    const url = `ws://127.0.0.1:${srv.port}/api?token=${srv.token}`;
+    const origin = `http://127.0.0.1:${srv.port}`;
+    const ws = await connect(url, origin);
+    try {
+      for (let i = 0; i < 5; i++) ws.send(JSON.stringify({ id: i, method: 'runChecks', req: { tag: `a${i}` } }));
+      const refused = await call(ws, { id: 5, method: 'runChecks', req: { tag: 'a5' } });
+      expect(refused).toMatchObject({ kind: 'reply', id: 5, result: { ok: false, error: { op: 'request runChecks' } } });
+      if (refused.kind === 'reply' && !refused.result.ok) {
+        expect(refused.result.error.message).toBe('this page already has 5 requests running or waiting on the Doorbell server (at most 2 run at once for one page and 3 wait behind them)');
+        expect(refused.result.error.hint).toMatch(/^Wait for replies/);
+      }
+      expect(core.handed).toEqual(['a0', 'a1']);
+      ws.close();
+      await expect.poll(() => lines.find((l) => l.startsWith('closed a WebSocket connection with')))
+        .toBe('closed a WebSocket connection with 3 requests not yet run; they are dropped (the page has answered them with an error)');
+      core.open();
+      await expect.poll(() => core.answered).toEqual(['a0', 'a1']);
+      expect(core.handed).toEqual(['a0', 'a1']);
+    } finally {
+      await srv.close();
     }
   });
 });

@@ -2,8 +2,9 @@
 // The page's serve-mode client over a stand-in WebSocket: what is asked before the socket opens is
 // sent in order once it does (a prefetched table first), nothing asked on a dead connection runs
 // on a later one, prefetched replies are handed out once, and wire-form tables are decoded.
-import { afterEach, describe, expect, it } from 'vitest';
-import { electronClient, lab, prefetch, setLabClient, websocketClient } from '../../../renderer/src/api/lab.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { electronClient, lab, prefetch, setLabClient, websocketClient, type TokenProbe } from '../../../renderer/src/api/lab.js';
+import type { LabError } from '../../../common/errors.js';
 import { MAX_REQUEST_BYTES, type DoorbellBridge } from '../../../common/ipc/contract.js';
 import { encodeEvent, encodeReply } from '../../../common/ipc/wire.js';
 import { sumMax } from '../../../common/model/index.js';
@@ -62,7 +63,7 @@ describe('renderer/src/api websocket client', () => {
 
   it('answers every call on a connection that closed with an error, and never sends it on the next one', async () => {
     useFakeSockets();
-    const c = websocketClient();
+    const c = websocketClient({ probe: async () => 'unreachable' });
     const first = FakeSocket.all[0]!;
     const move = c.call('setAffinity', { bdf: '0000:01:00.0', index: 0, cpus: '1' });
     first.close();
@@ -131,6 +132,114 @@ describe('renderer/src/api websocket client', () => {
     expect(seen).toEqual([{ type: 'counts', delta }, { type: 'status', paused: true, intervalMs: 1000 }]);
     const got = seen[0]!.type === 'counts' ? seen[0]!.delta : null;
     expect(sumMax(got!.rates[40])).toEqual({ sum: 4, max: 4 });
+  });
+});
+
+/** Let the client's probe and its promise chain settle (no timers involved). */
+const flush = async () => { for (let i = 0; i < 10; i++) await Promise.resolve(); };
+
+describe('renderer/src/api websocket client: server down or restarted', () => {
+  afterEach(() => { vi.useRealTimers(); });
+
+  it('says the token is stale when the server answers the probe 401, stops reconnecting, and answers calls with what to do', async () => {
+    vi.useFakeTimers();
+    useFakeSockets();
+    const probes: string[] = [];
+    let verdict: Awaited<ReturnType<TokenProbe>> = 'unreachable';
+    const c = websocketClient({ probe: async () => { probes.push(verdict); return verdict; } });
+    const seen: [boolean, LabError | undefined][] = [];
+    c.onConnection((up, why) => seen.push([up, why]));
+    FakeSocket.all[0]!.open();
+    const inFlight = c.call('getLab', {});
+    // serve stops: the page is told, and tries again while nothing answers.
+    FakeSocket.all[0]!.close();
+    expect(await inFlight).toMatchObject({ ok: false, error: { op: 'connection' } });
+    await flush();
+    await vi.advanceTimersByTimeAsync(250);
+    expect(FakeSocket.all).toHaveLength(2);
+    FakeSocket.all[1]!.close();
+    await flush();
+    await vi.advanceTimersByTimeAsync(500);
+    expect(FakeSocket.all).toHaveLength(3);
+    // serve is back with a new token: the upgrade fails as before, but the probe says 401.
+    verdict = 'stale';
+    const waiting = c.call('listDevices', {});
+    FakeSocket.all[2]!.close();
+    const r = await waiting;
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.error.op).toBe('request listDevices');
+      expect(r.error.message).toBe(`the Doorbell server at ${window.location.host} refuses this page's token (401): \`doorbell serve\` has been restarted since the page was opened, and each run has a new token`);
+      expect(r.error.hint).toBe('Open the URL the new `doorbell serve` printed (…/?token=…); this page has stopped reconnecting.');
+    }
+    expect(seen.at(-1)).toEqual([false, expect.objectContaining({ op: 'connection', message: expect.stringContaining('refuses this page\'s token (401)') })]);
+    // No more attempts, however long the page stays open; calls fail at once with the same words.
+    await vi.advanceTimersByTimeAsync(10 * 60_000);
+    expect(FakeSocket.all).toHaveLength(3);
+    expect(probes).toEqual(['unreachable', 'unreachable', 'stale']);
+    const later = await c.call('getLab', {});
+    expect(later).toMatchObject({ ok: false, error: { op: 'request getLab', hint: expect.stringMatching(/^Open the URL the new `doorbell serve` printed/) } });
+    expect(FakeSocket.all).toHaveLength(3);
+    // A listener that comes later hears it too.
+    const late: [boolean, LabError | undefined][] = [];
+    c.onConnection((up, why) => late.push([up, why]));
+    expect(late).toEqual([[false, expect.objectContaining({ op: 'connection' })]]);
+  });
+
+  it('keeps retrying, backing off to once every 5 s, while the server is down or takes the token', async () => {
+    vi.useFakeTimers();
+    useFakeSockets();
+    const verdicts: Awaited<ReturnType<TokenProbe>>[] = ['unreachable', 'valid', 'unreachable', 'unreachable', 'unreachable', 'unreachable', 'unreachable', 'unreachable'];
+    const seen: boolean[] = [];
+    const c = websocketClient({ probe: async () => verdicts.shift() ?? 'unreachable' });
+    c.onConnection((up, why) => { seen.push(up); expect(why).toBeUndefined(); });
+    const gaps: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      FakeSocket.all.at(-1)!.close();
+      await flush();
+      const n = FakeSocket.all.length;
+      let waited = 0;
+      while (FakeSocket.all.length === n) { await vi.advanceTimersByTimeAsync(250); waited += 250; }
+      gaps.push(waited);
+    }
+    expect(gaps).toEqual([250, 500, 1000, 2000, 4000, 5000, 5000, 5000]);
+    FakeSocket.all.at(-1)!.open();
+    expect(seen.at(-1)).toBe(true);
+    const r = c.call('getLab', {});
+    expect(FakeSocket.all.at(-1)!.sent.map((m) => m.method)).toEqual(['getLab']);
+    FakeSocket.all.at(-1)!.reply(FakeSocket.all.at(-1)!.sent[0]!.id, { ok: true, value: { title: 't' } });
+    expect(await r).toEqual({ ok: true, value: { title: 't' } });
+  });
+
+  it('probes GET /api/ping with the page\'s token: 401 is stale, 2xx valid, anything else or no answer unreachable', async () => {
+    vi.useFakeTimers();
+    useFakeSockets();
+    const realFetch = globalThis.fetch;
+    const asked: string[] = [];
+    const answers: (number | Error)[] = [401, 204, 404, new TypeError('Failed to fetch')];
+    globalThis.fetch = (async (input: RequestInfo | URL) => {
+      asked.push(String(input));
+      const a = answers.shift()!;
+      if (a instanceof Error) throw a;
+      return new Response(null, { status: a });
+    }) as typeof fetch;
+    const before = window.location.href;
+    window.history.replaceState(null, '', '/?token=a%2Bb');
+    try {
+      const seen: (LabError | undefined)[] = [];
+      // Four clients whose first connection fails; their probes are answered 401, 204, 404, no answer.
+      for (const expectStale of [true, false, false, false]) {
+        const c = websocketClient();
+        c.onConnection((up, why) => { if (!up) seen.push(why); });
+        FakeSocket.all.at(-1)!.close();
+        await flush();
+        expect(seen.at(-1) !== undefined).toBe(expectStale);
+      }
+      expect(asked).toEqual(['/api/ping?token=a%2Bb', '/api/ping?token=a%2Bb', '/api/ping?token=a%2Bb', '/api/ping?token=a%2Bb']);
+    } finally {
+      globalThis.fetch = realFetch;
+      window.history.replaceState(null, '', before);
+    }
   });
 });
 
