@@ -69,6 +69,35 @@ describe('BringupView', () => {
     expect(w.find('[data-step="iommufd"] [data-testid="failure"]').text()).toMatch(/EBUSY/);
   });
 
+  it('each step\'s one-line text, cut to fit, can be read whole: a title with all of it, and wrapped while it has the keyboard', async () => {
+    lab = install(sim('arm64-its-smmuv3', { bug: 'unmapped-doorbell' }));
+    const w = mount(BringupView, { props: { bdf: '0000:03:00.0' }, attachTo: document.body });
+    try {
+      await settle();
+      await w.find('[data-testid="run-all"]').trigger('click');
+      await settle();
+      const list = await lab.session.api.getBringup({ bdf: '0000:03:00.0' });
+      const steps = list.ok ? list.value.steps : [];
+      expect(steps.length).toBe(9);
+      for (const s of steps) {
+        const el = w.find(`[data-step="${s.id}"] .summary`);
+        const text = s.summary ?? s.does;
+        expect(el.text()).toBe(text);
+        expect(el.attributes('title')).toBe(text);
+        expect(el.attributes('tabindex')).toBe('0');
+      }
+      const el = w.find('[data-step="doorbells"] .summary');
+      expect(el.classes()).not.toContain('whole');
+      (el.element as HTMLElement).focus();
+      await settle();
+      expect(document.activeElement).toBe(el.element);
+      expect(el.classes()).toContain('whole');
+      (el.element as HTMLElement).blur();
+      await settle();
+      expect(el.classes()).not.toContain('whole');
+    } finally { w.unmount(); }
+  });
+
   it('is reachable from the device (hash route #/bringup/BDF)', () => {
     lab = install(sim('arm64-its-smmuv3'));
     const ui = useUiStore();

@@ -7,6 +7,8 @@ import { setCapture, useReportStore } from '../../renderer/src/stores/report.js'
 import ReportDialog from '../../renderer/src/components/ReportDialog.vue';
 import { settle, sim } from './helpers.js';
 import { installEdit, type EditLab } from './edit-helpers.js';
+import { setLabClient } from '../../renderer/src/api/lab.js';
+import type { Result } from '../../common/errors.js';
 
 let lab: EditLab | null = null;
 afterEach(async () => { setCapture(null); await lab?.close(); lab = null; });
@@ -109,5 +111,88 @@ describe('report dialog', () => {
       expect(rep2.state).toBe('error');
       expect(w2.find('[data-testid="report-error"]').text()).toContain(rep2.error!.message);
     } finally { fs.rmSync(file, { force: true }); }
+  });
+});
+
+describe('report dialog as a modal', () => {
+  const key = (k: string, shiftKey = false) => document.activeElement!.dispatchEvent(new KeyboardEvent('keydown', { key: k, shiftKey, bubbles: true, cancelable: true }));
+
+  it('takes the keyboard when it opens, keeps Tab and Shift+Tab inside, Escape closes it and the keyboard goes back to the opener', async () => {
+    lab = installEdit(sim('x86-noir'), { transport: 'websocket' });
+    setCapture(async () => ({ dataUrl: png(4, 3), width: 4, height: 3, svgBytes: 0 }));
+    const page = document.createElement('div');
+    page.innerHTML = '<button id="opener">Report…</button><button id="behind">behind</button>';
+    document.body.appendChild(page);
+    const w = mount(ReportDialog, { attachTo: document.body });
+    try {
+      const opener = document.getElementById('opener')!;
+      opener.focus();
+      const rep = useReportStore();
+      await rep.create(null);
+      await settle();
+      const dialog = document.querySelector('[data-testid="report-dialog"]')!;
+      expect(dialog.contains(document.activeElement)).toBe(true);
+      expect(document.activeElement!.getAttribute('data-testid')).toBe('report-close');
+      const inside = Array.from(dialog.querySelectorAll<HTMLElement>('a[href], button, [tabindex="0"]'));
+      const first = inside[0]!, last = inside[inside.length - 1]!;
+      expect(first.getAttribute('data-testid')).toBe('report-close');
+      expect(last.getAttribute('data-testid')).toBe('report-text');
+      // Shift+Tab on the first goes round to the last, Tab on the last to the first.
+      expect(key('Tab', true)).toBe(false);
+      expect(document.activeElement).toBe(last);
+      expect(key('Tab')).toBe(false);
+      expect(document.activeElement).toBe(first);
+      // Focus that lands behind the dialog (a click on the page) is brought back in.
+      document.getElementById('behind')!.focus();
+      await settle();
+      expect(dialog.contains(document.activeElement)).toBe(true);
+      key('Escape');
+      await settle();
+      expect(rep.state).toBe('idle');
+      expect(w.find('[data-testid="report-dialog"]').exists()).toBe(false);
+      expect(document.activeElement).toBe(opener);
+    } finally { w.unmount(); page.remove(); }
+  });
+
+  it('while the core writes the report: the keyboard is on the dialog, Tab stays there, Escape says why it does not close', async () => {
+    lab = installEdit(sim('x86-noir'), { transport: 'websocket' });
+    setCapture(async () => ({ dataUrl: png(4, 3), width: 4, height: 3, svgBytes: 0 }));
+    // A core that has not answered yet.
+    let answer: ((r: Result<never>) => void) | null = null;
+    const real = lab.session;
+    setLabClient({
+      transport: 'websocket',
+      call: (m, req) => (m === 'createReport' ? new Promise<Result<never>>((r) => { answer = r; }) : real.dispatch(m, req) as Promise<Result<never>>),
+      onEvent: (l) => real.onEvent(l),
+      onConnection: (l) => { l(true); return () => {}; },
+    });
+    const opener = document.createElement('button');
+    document.body.appendChild(opener);
+    const w = mount(ReportDialog, { attachTo: document.body });
+    try {
+      opener.focus();
+      const rep = useReportStore();
+      const p = rep.create(null);
+      await settle();
+      expect(rep.state).toBe('collecting');
+      const dialog = document.querySelector<HTMLElement>('[data-testid="report-dialog"]')!;
+      expect(document.activeElement).toBe(dialog);
+      expect(key('Tab')).toBe(false);
+      expect(document.activeElement).toBe(dialog);
+      key('Escape');
+      await settle();
+      expect(rep.state).toBe('collecting');
+      expect(w.find('[data-testid="report-notice"]').text()).toBe('The report is still being written: Escape closes this dialog once it is done.');
+      answer!({ ok: false, error: { op: 'write report', errno: 28, errnoName: 'ENOSPC', message: 'no space left on device', hint: 'Free some space.' } } as never);
+      await p;
+      await settle();
+      expect(rep.state).toBe('error');
+      expect(w.find('[data-testid="report-notice"]').exists()).toBe(false);
+      expect(document.activeElement!.getAttribute('data-testid')).toBe('report-close');
+      key('Escape');
+      await settle();
+      expect(rep.state).toBe('idle');
+      expect(document.activeElement).toBe(opener);
+    } finally { w.unmount(); opener.remove(); }
   });
 });

@@ -41,6 +41,8 @@ export const useReportStore = defineStore('report', () => {
   const downloads = shallowRef<Download[]>([]);
   const redact = ref(false);
   let off: (() => void) | null = null;
+  /** What had the keyboard when the report was asked for: it gets it back when the dialog closes. */
+  let opener: HTMLElement | null = null;
 
   /** The dialog stays closed while the page is being captured, so the picture shows the page. */
   const open = computed(() => state.value === 'collecting' || state.value === 'done' || state.value === 'error');
@@ -52,6 +54,9 @@ export const useReportStore = defineStore('report', () => {
 
   async function create(bdf: string | null): Promise<void> {
     if (state.value === 'capturing' || state.value === 'collecting') return;
+    // Taken now: the Report button is disabled while the core collects, which takes the focus off it.
+    const a = typeof document !== 'undefined' ? document.activeElement : null;
+    if (!open.value) opener = a instanceof HTMLElement && a !== document.body ? a : null;
     revoke();
     reply.value = null; error.value = null; captureNote.value = null;
     step.value = 'capturing the page'; done.value = 0; total.value = 0;
@@ -97,7 +102,10 @@ export const useReportStore = defineStore('report', () => {
 
   function close(): void { state.value = 'idle'; revoke(); }
 
-  return { state, step, done, total, reply, error, captureNote, downloads, redact, open, create, close };
+  /** The element to give the keyboard back to (once). */
+  function takeOpener(): HTMLElement | null { const o = opener; opener = null; return o; }
+
+  return { state, step, done, total, reply, error, captureNote, downloads, redact, open, create, close, takeOpener };
 });
 
 if (import.meta.hot) import.meta.hot.accept(acceptHMRUpdate(useReportStore, import.meta.hot));
