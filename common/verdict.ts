@@ -9,6 +9,7 @@
 //                       which the device must be able to reach (mapped behind the IOMMU)
 // Where the message never changes, "unchanged" proves nothing, so the move is only verified when the
 // device was made to interrupt and the count rose on the new effective CPU. Pure and table-driven.
+import { ERRNO } from './errno.js';
 import { big, type Hex } from './model/hex.js';
 import type { DoorbellPage } from './model/addrspace.js';
 import type { ControllerKind, DecodedMessage, MsiMessage } from './model/vector.js';
@@ -42,6 +43,10 @@ export interface MoveObservation {
   after: MoveSide & { pending: boolean };
   /** Kernel release (uname -r), to explain EIO before 6.12. */
   kernelRelease?: string | null;
+  /** Online CPUs when the write was made: an EINVAL for a mask holding one is the controller's, not the online check's. */
+  online?: readonly number[] | null;
+  /** What Doorbell could read about the IRQ before writing (absent: nothing was read). */
+  facts?: IrqMoveFacts | null;
   /** CPU number → x86 APIC ID (/proc/cpuinfo `apicid`). Absent: assumed equal, and said so. */
   apicIds?: Record<number, number> | null;
   /** The doorbell pages of the device's address space (IMSIC: one per hart). Absent: not known. */
@@ -87,56 +92,168 @@ export const CONTROLLER_RULES: Record<ControllerKind, ControllerRule> = {
   unknown: { id: 'unknown', controller: 'unknown', name: 'unknown interrupt controller', message: 'unchanged', messageProves: false, source: 'no rule: the controller is not known' },
 };
 
+/**
+ * What Doorbell read about an IRQ before moving it. write_irq_affinity (kernel/irq/proc.c) refuses
+ * any write when irq_can_set_affinity_usr() is false — IRQD_AFFINITY_MANAGED, IRQD_PER_CPU,
+ * IRQD_NO_BALANCING, or a chip without irq_set_affinity — with EPERM since 6.12 and EIO before;
+ * since 6.12 register_irq_proc also creates smp_affinity{,_list} without S_IWUSR for those IRQs
+ * (as they are when first requested). its_set_affinity (drivers/irqchip/irq-gic-v3-its.c) refuses
+ * an IRQD_FORWARDED_TO_VCPU interrupt (a GICv4 vLPI) with EINVAL. null: not known; `evidence` says
+ * what was read.
+ */
+export interface IrqMoveFacts {
+  managed: boolean | null;
+  /** IRQD_PER_CPU or IRQD_NO_BALANCING. */
+  noBalancing: boolean | null;
+  forwardedToVcpu: boolean | null;
+  /** smp_affinity_list has no owner-write bit (only 6.12+ create it so). */
+  readOnly: boolean | null;
+  evidence: string[];
+}
+
+/** Before 6.12 write_irq_affinity answered EIO where it now answers EPERM (unknown release: EPERM). */
+export function notSettableErrno(kernelRelease?: string | null): 'EPERM' | 'EIO' {
+  const m = /^(\d+)\.(\d+)/.exec(kernelRelease ?? '');
+  if (!m) return 'EPERM';
+  const a = Number(m[1]), b = Number(m[2]);
+  return a > 6 || (a === 6 && b >= 12) ? 'EPERM' : 'EIO';
+}
+
+const en = (name: string): string => `${name}${name in ERRNO ? ` (${ERRNO[name as keyof typeof ERRNO]})` : ''}`;
+
+const MANAGED_HINT = 'Move a vector that is not managed (VFIO vectors never are), or change how the driver spreads its queues (its queue-count parameter; isolcpus=managed_irq,CPUS keeps managed vectors off isolated CPUs).';
+const VLPI_HINT = 'A forwarded vLPI follows its vCPU: pin the VMM\'s vCPU thread (taskset, cgroup cpuset) instead. To move it on the host, the VMM must stop forwarding it first (unmap the vLPI).';
+
+/**
+ * A refusal Doorbell can give before writing, from facts it read (null: nothing it read rules the
+ * write out; the kernel's answer, if any, is explained after the write).
+ */
+export function refusalBeforeWrite(irq: number, f: IrqMoveFacts | null | undefined, kernelRelease?: string | null):
+  { errno: string; headline: string; explanation: string; hint: string; evidence: string[] } | null {
+  if (!f) return null;
+  const eno = notSettableErrno(kernelRelease);
+  const would = `write_irq_affinity (kernel/irq/proc.c) would answer ${en(eno)}${eno === 'EIO' ? ' (EPERM (1) since 6.12)' : ''}`;
+  const evidence = [...f.evidence, 'nothing was written'];
+  if (f.managed) {
+    return {
+      errno: eno, evidence,
+      headline: `refused before writing: IRQ ${irq} is kernel-managed`,
+      explanation: `IRQ ${irq} has kernel-managed affinity (IRQD_AFFINITY_MANAGED): its driver allocated the vectors with PCI_IRQ_AFFINITY, so the kernel spread them over the CPUs and keeps each on its CPUs (when all of them go offline the vector is shut down, not moved: kernel/irq/cpuhotplug.c). User space cannot set it (irq_can_set_affinity_usr() is false): ${would}, so Doorbell did not write.`,
+      hint: MANAGED_HINT,
+    };
+  }
+  if (f.forwardedToVcpu) {
+    return {
+      errno: 'EINVAL', evidence,
+      headline: `refused before writing: IRQ ${irq} is forwarded to a vCPU (GICv4 vLPI)`,
+      explanation: `IRQ ${irq} is delivered straight to a vCPU as a virtual LPI (IRQD_FORWARDED_TO_VCPU): its affinity is the vCPU's, and the ITS moves it with VMOVP when the vCPU runs elsewhere. its_set_affinity (drivers/irqchip/irq-gic-v3-its.c) refuses a host move of it with ${en('EINVAL')}, so Doorbell did not write.`,
+      hint: VLPI_HINT,
+    };
+  }
+  if (f.noBalancing) {
+    return {
+      errno: eno, evidence,
+      headline: `refused before writing: IRQ ${irq} is per-CPU or marked no-balancing`,
+      explanation: `IRQ ${irq} is per-CPU or was requested with IRQF_NOBALANCING (IRQD_PER_CPU / IRQD_NO_BALANCING): user space cannot set its affinity (irq_can_set_affinity_usr() is false), ${would}, so Doorbell did not write.`,
+      hint: 'Its driver fixes where it runs. Move another vector.',
+    };
+  }
+  if (f.readOnly) {
+    return {
+      errno: eno, evidence,
+      headline: `refused before writing: IRQ ${irq}'s affinity is not settable from user space`,
+      explanation: `/proc/irq/${irq}/smp_affinity_list has no write permission: since 6.12 the kernel creates it so when irq_can_set_affinity_usr() is false at the IRQ's first request — a managed, per-CPU or no-balancing IRQ, or a chip that cannot set affinity (kernel/irq/proc.c register_irq_proc). ${would[0]!.toUpperCase()}${would.slice(1)}, so Doorbell did not write.`,
+      hint: `To see which, read /sys/kernel/debug/irq/irqs/${irq} (dstate) as root with debugfs mounted. ${MANAGED_HINT}`,
+    };
+  }
+  return null;
+}
+
+export interface RefusalContext {
+  /** The mask that was written, and the CPUs online then (an EINVAL for a mask holding an online CPU is the controller's). */
+  requested?: readonly number[];
+  online?: readonly number[] | null;
+  controller?: ControllerKind;
+  facts?: IrqMoveFacts | null;
+}
+
 /** What each refusal of write_irq_affinity (kernel/irq/proc.c) means. */
-export function refusalText(errno: string, kernelRelease?: string | null): { headline: string; explanation: string; hint: string } {
+export function refusalText(errno: string, kernelRelease?: string | null, ctx: RefusalContext = {}): { headline: string; explanation: string; hint: string } {
+  // Said when the kernel refused what Doorbell's own reading did not predict.
+  const unread = ctx.facts && ctx.facts.managed !== true && ctx.facts.evidence.length > 0 ? ` Before writing, Doorbell read: ${ctx.facts.evidence.join('; ')}.` : '';
   switch (errno) {
     case 'EPERM':
       return {
         headline: 'refused: this IRQ\'s affinity is not settable (managed IRQ)',
-        explanation: 'The kernel answered EPERM: the IRQ is managed (the driver asked for kernel-spread affinity, PCI_IRQ_AFFINITY), per-CPU, or marked no-balancing; since 6.12 its affinity files are created read-only (kernel/irq/proc.c write_irq_affinity, irq_can_set_affinity_usr).',
-        hint: 'Managed vectors follow CPU hotplug only. Move a non-managed vector instead (VFIO vectors are never managed), or change the driver\'s queue mapping.',
+        explanation: `The kernel answered ${en('EPERM')}: the IRQ is managed (the driver asked for kernel-spread affinity, PCI_IRQ_AFFINITY), per-CPU, or marked no-balancing; since 6.12 its affinity files are created read-only (kernel/irq/proc.c write_irq_affinity, irq_can_set_affinity_usr).${unread}`,
+        hint: `Managed vectors follow CPU hotplug only. ${MANAGED_HINT}`,
       };
     case 'EIO':
       return {
         headline: 'refused: this IRQ\'s affinity is not settable (managed IRQ, kernel before 6.12)',
-        explanation: `The kernel answered EIO, which kernels before 6.12 return for a managed, per-CPU or no-balancing IRQ (kernel/irq/proc.c write_irq_affinity)${kernelRelease ? `; this kernel is ${kernelRelease}` : ''}.`,
-        hint: 'Managed vectors follow CPU hotplug only. Move a non-managed vector instead (VFIO vectors are never managed).',
+        explanation: `The kernel answered ${en('EIO')}, which kernels before 6.12 return for a managed, per-CPU or no-balancing IRQ (kernel/irq/proc.c write_irq_affinity)${kernelRelease ? `; this kernel is ${kernelRelease}` : ''}.${unread}`,
+        hint: `Managed vectors follow CPU hotplug only. ${MANAGED_HINT}`,
       };
-    case 'EINVAL':
+    case 'EINVAL': {
+      if (ctx.facts?.forwardedToVcpu) {
+        return {
+          headline: 'refused: the vector is forwarded to a vCPU (GICv4 vLPI)',
+          explanation: `The kernel answered ${en('EINVAL')}: the interrupt is a virtual LPI delivered to a vCPU (IRQD_FORWARDED_TO_VCPU), and its_set_affinity (drivers/irqchip/irq-gic-v3-its.c) refuses to move it from the host.`,
+          hint: VLPI_HINT,
+        };
+      }
+      const req = ctx.requested ?? [];
+      const online = ctx.online ? new Set(ctx.online) : null;
+      if (online && req.length > 0 && !req.some((c) => online.has(c))) {
+        return {
+          headline: 'refused: the mask has no online CPU',
+          explanation: `The kernel answered ${en('EINVAL')}: none of CPU ${req.join(',')} is online, and write_irq_affinity (kernel/irq/proc.c) refuses a mask that targets no online CPU.`,
+          hint: `Include at least one online CPU (online now: ${[...online].sort((a, b) => a - b).join(',') || 'none'}; /sys/devices/system/cpu/online).`,
+        };
+      }
+      if (online && req.some((c) => online.has(c))) {
+        const its = ctx.controller === 'gic-its';
+        return {
+          headline: 'refused: the interrupt controller would not move this vector',
+          explanation: `The kernel answered ${en('EINVAL')} for a mask with online CPU ${req.filter((c) => online.has(c)).join(',')}, so write_irq_affinity accepted the mask and the refusal came from irq_set_affinity, i.e. the ${ctx.controller && ctx.controller !== 'unknown' ? CONTROLLER_RULES[ctx.controller].name : 'interrupt controller'}'s irq_set_affinity callback${its ? ': its_set_affinity refuses a vLPI forwarded to a vCPU (GICv4), which is what it answers EINVAL for' : ''}.`,
+          hint: its ? `If the device is passed through to a guest with GICv4, the vector follows its vCPU: ${VLPI_HINT}` : 'See the kernel log (dmesg) for the controller\'s reason.',
+        };
+      }
       return {
-        headline: 'refused: the mask has no online CPU (or the controller refused it)',
-        explanation: 'The kernel answered EINVAL: the CPU list holds no online CPU (kernel/irq/proc.c write_irq_affinity), or the controller refused the move (GICv3 ITS refuses a vLPI forwarded to a vCPU, irq-gic-v3-its.c its_set_affinity).',
-        hint: 'Include at least one online CPU (see /sys/devices/system/cpu/online).',
+        headline: 'refused: the mask has no online CPU, or the controller refused it',
+        explanation: `The kernel answered ${en('EINVAL')}: either the CPU list holds no online CPU (kernel/irq/proc.c write_irq_affinity), or the controller refused the move (GICv3 ITS refuses a vLPI forwarded to a vCPU, irq-gic-v3-its.c its_set_affinity). Which CPUs were online is not known here.`,
+        hint: 'Check that the list holds an online CPU (/sys/devices/system/cpu/online); if it does, see the kernel log (dmesg) for the controller\'s reason.',
       };
+    }
     case 'ERANGE':
     case 'EOVERFLOW':
       return {
         headline: 'refused: the CPU list is out of range',
-        explanation: `The kernel answered ${errno}: the list names a CPU past nr_cpu_ids (lib/bitmap.c bitmap_parselist).`,
+        explanation: `The kernel answered ${en(errno)}: the list names a CPU past nr_cpu_ids (lib/bitmap-str.c bitmap_parselist).`,
         hint: 'Use CPU numbers below the number of possible CPUs.',
       };
     case 'ENOSPC':
       return {
         headline: 'refused: no free interrupt vector on the target CPU',
-        explanation: 'The kernel answered ENOSPC: the target CPUs have no free vector left (x86 vector matrix exhaustion, arch/x86/kernel/apic/vector.c assign_vector_locked).',
+        explanation: `The kernel answered ${en('ENOSPC')}: the target CPUs have no free vector left (x86 vector matrix exhaustion, arch/x86/kernel/apic/vector.c assign_vector_locked).`,
         hint: 'Pick CPUs with fewer interrupts, or spread the device\'s vectors over more CPUs.',
       };
     case 'EACCES':
       return {
         headline: 'refused: not allowed to write /proc/irq (not root)',
-        explanation: 'The write was refused with EACCES: /proc/irq/N/smp_affinity_list is 0644 owned by root.',
+        explanation: `The write was refused with ${en('EACCES')}: /proc/irq/N/smp_affinity_list is 0644 owned by root.`,
         hint: 'Run Doorbell as root (or via sudo) to change affinities.',
       };
     case 'EBUSY':
       return {
         headline: 'refused: a previous move of this vector is still in flight',
-        explanation: 'The kernel answered EBUSY: the controller has a move of this vector pending (IMSIC moves complete at the next interrupt).',
+        explanation: `The kernel answered ${en('EBUSY')}: the controller has a move of this vector pending (IMSIC moves complete at the next interrupt).`,
         hint: 'Let the device interrupt once, then try again.',
       };
     default:
       return {
         headline: `refused: the kernel answered ${errno}`,
-        explanation: `irq_set_affinity() returned ${errno}, passed through by write_irq_affinity (kernel/irq/proc.c).`,
+        explanation: `irq_set_affinity() returned ${en(errno)}, passed through by write_irq_affinity (kernel/irq/proc.c).`,
         hint: 'See the kernel log (dmesg) for the controller\'s reason.',
       };
   }
@@ -166,8 +283,8 @@ export function judgeMove(o: MoveObservation): AffinityVerdict {
   const ev: string[] = [];
   ev.push(`wrote ${o.requested.join(',')} to /proc/irq/${o.irq}/smp_affinity_list`);
   if (!o.write.ok) {
-    const t = refusalText(o.write.errno, o.kernelRelease);
-    ev.push(`the kernel answered ${o.write.errno}${o.write.message ? ` (${o.write.message})` : ''}; nothing changed`);
+    const t = refusalText(o.write.errno, o.kernelRelease, { requested: o.requested, online: o.online ?? null, controller: o.controller, facts: o.facts ?? null });
+    ev.push(`the kernel answered ${en(o.write.errno)}${o.write.message ? ` (${o.write.message})` : ''}; nothing changed`);
     return { kind: 'refused', ...t, evidence: ev, errno: o.write.errno, rule: null };
   }
   const a = o.after, b = o.before;
@@ -368,10 +485,31 @@ export interface RecoveryItem {
   changes: string[];
   /** An intent without a result: a Doorbell process died in the middle of this edit. */
   interrupted: boolean;
+  /**
+   * Who made the changes: 'ended' when any was made by a Doorbell process no longer running (a
+   * crash, a kill, a closed window, a finished CLI command) — only these are offered at start;
+   * 'this' when all are this core's (its Undo covers them); 'other' for another running Doorbell.
+   */
+  run: 'this' | 'other' | 'ended';
 }
 
 export interface RestoreOutcome extends RecoveryItem {
   result: EditResult | null;
+}
+
+/** Lines of the journal file that could not be read as records: never dropped, always said. */
+export interface JournalDamage {
+  file: string;
+  /** Unreadable lines in all. */
+  count: number;
+  /** The first of them (at most 20), with why. */
+  lines: { line: number; reason: string }[];
+  /** No line of the file is a Doorbell record: it is some other file. */
+  notJournal: boolean;
+  /** "the journal at PATH has N unreadable lines (first at line L: reason)…" */
+  message: string;
+  /** What to do. */
+  hint: string;
 }
 
 /** A journal entry as the UI lists it. */

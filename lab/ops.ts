@@ -6,6 +6,7 @@
 // data; nothing throws for a kernel refusal.
 import type { LabError } from '../common/errors.js';
 import type { IovaRange } from '../common/model/index.js';
+import type { IrqMoveFacts } from '../common/verdict.js';
 
 export type OpResult<T> =
   | { ok: true; value: T }
@@ -72,4 +73,6 @@ export interface KernelOps {
   // /proc/irq/N
   readAffinity(irq: number): OpResult<{ affinity: number[]; effective: number[] }>;
   writeAffinity(irq: number, cpuList: string): OpResult<void>;
+  /** Whether the kernel will let user space move this IRQ, as far as can be read before writing. Optional. */
+  irqFacts?(irq: number): IrqMoveFacts | null;
 }

@@ -224,13 +224,14 @@ export class LabSession {
         return out as LabReplies[K];
       }
       case 'restoreAll': {
-        const out = await this.editor.restoreAll();
+        const out = await this.editor.restoreAll({ ended: r.ended === true });
         for (const b of new Set(out.map((o) => o.bdf))) this.emit({ type: 'changed', what: 'vectors', bdf: b });
         return out as LabReplies[K];
       }
       case 'getJournal': {
         const ed = this.editor;
-        return { file: ed.journal.file, entries: ed.journal.entries((r.limit as number | undefined) ?? 500), outstanding: await ed.recovery() } as LabReplies[K];
+        const entries = ed.journal.entries((r.limit as number | undefined) ?? 500);
+        return { file: ed.journal.file, entries, outstanding: await ed.recovery(), damage: ed.journal.damage() } as LabReplies[K];
       }
       case 'runChecks': {
         const d = this.lastDelta;

@@ -8,7 +8,7 @@ import type {
   AddressSpace, CpuInfo, CountsDelta, DeviceSummary, DeviceVectors, IommuGroup, IommuUnit, KernelOp, LabInfo,
 } from '../model/index.js';
 import type { CheckReport } from '../checks/types.js';
-import type { EditResult, JournalEntry, RecoveryItem, RestoreOutcome } from '../verdict.js';
+import type { EditResult, JournalDamage, JournalEntry, RecoveryItem, RestoreOutcome } from '../verdict.js';
 import { BRINGUP_STEPS, type BringupChecklist } from '../model/bringup.js';
 import { bdf, int, obj, optional, bool, oneOf, str, type Infer, type Check } from './schema.js';
 import type { WireEvent } from './wire.js';
@@ -45,8 +45,11 @@ export const REQUESTS = {
   spreadAffinity: obj({ bdf: bdf(), cpus: cpuList(), mode: oneOf(['spread', 'pin'] as const) }),
   /** Undo one change (by id), or the latest of a vector/device/lab. */
   undoAffinity: obj({ changeId: optional(str({ max: 64, pattern: /^[0-9a-f-]+$/ })), bdf: optional(bdf()), index: optional(int({ min: 0, max: 2047 })) }),
-  /** Restore every outstanding change where Doorbell's mask is still in force (also the post-crash offer). */
-  restoreAll: obj({}),
+  /**
+   * Restore every outstanding change where Doorbell's mask is still in force; `ended`: only those
+   * of Doorbell processes that are no longer running (the offer at start).
+   */
+  restoreAll: obj({ ended: optional(bool()) }),
   /** The journal and the outstanding changes (what a restore would do) — shown at start as the restore offer. */
   getJournal: obj({ limit: optional(int({ min: 1, max: 10000 })) }),
   runChecks: obj({}),
@@ -86,7 +89,8 @@ export interface LabReplies {
   spreadAffinity: EditResult[];
   undoAffinity: RestoreOutcome | null;
   restoreAll: RestoreOutcome[];
-  getJournal: { file: string; entries: JournalEntry[]; outstanding: RecoveryItem[] };
+  /** `damage`: lines of the file that could not be read (null when every line could). */
+  getJournal: { file: string; entries: JournalEntry[]; outstanding: RecoveryItem[]; damage: JournalDamage | null };
   runChecks: CheckReport & { notes: string[] };
   createReport: ReportReply;
   getBringup: BringupChecklist;

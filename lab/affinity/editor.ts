@@ -5,10 +5,11 @@
 // where the lab can and watch the count land, then journal the verdict.
 import { randomUUID } from 'node:crypto';
 import { formatCpuList, parseCpuList } from '../../common/cpulist.js';
+import { ERRNO } from '../../common/errno.js';
 import { errnoError, LabFailure } from '../../common/errors.js';
 import type { DoorbellPage, VectorRow } from '../../common/model/index.js';
 import {
-  CONTROLLER_RULES, judgeMove, refusalText, type AffinityVerdict, type EditResult, type FireResult, type MoveSide, type RecoveryItem, type RestoreOutcome,
+  CONTROLLER_RULES, judgeMove, refusalBeforeWrite, refusalText, type AffinityVerdict, type EditResult, type FireResult, type MoveSide, type RecoveryItem, type RestoreOutcome,
 } from '../../common/verdict.js';
 
 export type { EditResult, RecoveryItem, RestoreOutcome } from '../../common/verdict.js';
@@ -39,8 +40,8 @@ function pageHolds(pages: readonly DoorbellPage[], address: string): boolean {
   return pages.some((p) => BigInt(p.start) <= a && a <= BigInt(p.last));
 }
 
-function usage(message: string, hint: string): LabFailure {
-  return new LabFailure({ op: 'affinity', errno: 22, errnoName: 'EINVAL', message, hint });
+function usage(message: string, hint: string, errno: 'EINVAL' | 'ERANGE' | 'EOVERFLOW' = 'EINVAL'): LabFailure {
+  return new LabFailure({ op: 'affinity', errno: ERRNO[errno], errnoName: errno, message, hint });
 }
 
 export class AffinityEditor {
@@ -96,10 +97,14 @@ export class AffinityEditor {
 
   /** Parse a CPU list against this lab's possible CPUs; throws a usage LabFailure before anything is written. */
   async parseCpus(text: string): Promise<number[]> {
-    const cpus = await this.backend.cpus();
+    const [cpus, info] = await Promise.all([this.backend.cpus(), this.backend.info()]);
     const max = cpus.possible.length > 0 ? Math.max(...cpus.possible) : undefined;
-    const p = parseCpuList(text, max === undefined ? {} : { maxCpu: max });
-    if (!p.ok) throw usage(`bad CPU list "${text}": ${p.message}`, `Use the kernel's list syntax, e.g. 0-3,8, with CPUs 0–${max ?? '?'}; nothing was written.`);
+    // The kernel that would parse the list decides whether N and "all" exist.
+    const p = parseCpuList(text, { kernelRelease: info.kernel.release, ...(max === undefined ? {} : { maxCpu: max }) });
+    if (!p.ok) {
+      throw usage(`bad CPU list "${text}": ${p.message} (the kernel would answer ${p.errno} (${ERRNO[p.errno]}))`,
+        `Use the kernel's list syntax, e.g. 0-3,8 or 0-7:2/4 (the first 2 of every 4), with CPUs 0–${max ?? '?'}; nothing was written.`, p.errno);
+    }
     return p.cpus;
   }
 
@@ -186,9 +191,9 @@ export class AffinityEditor {
       bdf, index, irq, requested: list,
       before: { affinity: v0.affinity.ok ? formatCpuList(v0.affinity.value) : null, effective: v0.effective.ok ? formatCpuList(v0.effective.value) : null },
     };
-    const refusedEarly = (errno: string, headline: string, explanation: string, hint: string): EditResult => ({
+    const refusedEarly = (errno: string, headline: string, explanation: string, hint: string, evidence = ['nothing was written']): EditResult => ({
       ...base, changeId: null, after: { ...base.before, pending: v0.pending }, warnings,
-      verdict: { kind: 'refused', headline, explanation, hint, evidence: ['nothing was written'], errno, rule: null },
+      verdict: { kind: 'refused', headline, explanation, hint, evidence, errno, rule: null },
     });
     if (irq === null) {
       return refusedEarly('ENOENT', 'refused: the vector is not allocated', `Vector ${index} of ${bdf} has no Linux IRQ (no /proc/irq entry), so it has no affinity to set.`, 'Enable the vector first (VFIO_DEVICE_SET_IRQS, or load the driver).');
@@ -200,6 +205,10 @@ export class AffinityEditor {
     if (!w.ok) return refusedEarly('EROFS', 'refused: this lab is read-only', `Nothing can be written here: ${w.why}.`, 'Open the live machine (--lab linux, as root) or a simulator.');
     const ops = this.ops(w.ok);
     if (!ops) return refusedEarly('EOPNOTSUPP', 'refused: this lab has no write path for affinities', `The ${this.backend.kind} backend offers no KernelOps table to write /proc/irq through.`, 'Use --lab linux or a simulator.');
+    // Where the kernel's refusal can be read beforehand (a managed IRQ, a vLPI), nothing is journaled or written.
+    const facts = ops.irqFacts?.(irq) ?? null;
+    const pre = refusalBeforeWrite(irq, facts, w.release);
+    if (pre) return refusedEarly(pre.errno, pre.headline, pre.explanation, pre.hint, pre.evidence);
     const root = this.procRoot(w.ok);
     if (root !== null) {
       for (const p of findIrqbalance(root)) {
@@ -219,8 +228,9 @@ export class AffinityEditor {
     try {
       if (!wr.ok) {
         verdict = judgeMove({
-          controller: v0.controller, irq, requested: [], write: { ok: false, errno: wr.errno, message: wr.error.message },
+          controller: v0.controller, irq, requested: await this.parseCpus(list), write: { ok: false, errno: wr.errno, message: wr.error.message },
           before: this.side(v0), after: { ...this.side(v0), pending: v0.pending }, kernelRelease: w.release, fire: { kind: 'unavailable', why: 'not written' },
+          online: (await this.backend.cpus()).online, facts,
         });
       } else {
         afterRow = await this.row(bdf, index);
@@ -284,12 +294,16 @@ export class AffinityEditor {
     return out;
   }
 
-  /** Outstanding changes on this lab, grouped per IRQ, with what a restore would do. */
+  /**
+   * Outstanding changes on this lab, grouped per IRQ, with what a restore would do and whose they
+   * are (`run`: the restore offer at start takes only those of Doorbell processes that ended).
+   */
   async recovery(): Promise<RecoveryItem[]> {
     const w = await this.writable();
     const root = this.procRoot(w.ok);
     const boot = this.bootId(root);
     const ops = this.ops(w.ok);
+    const runOf = this.journal.runStates();
     const groups = new Map<string, ChangeState[]>();
     for (const c of this.journal.outstanding(w.spec)) {
       const k = `${c.intent.bootId}|${c.intent.irq}`;
@@ -304,6 +318,7 @@ export class AffinityEditor {
       const item: RecoveryItem = {
         irq, bdf, index, original: first.intent.old, lastWritten: last.intent.new, current: null,
         action: 'gone', why: '', changes: chain.map((c) => c.id), interrupted: chain.some((c) => c.result === null),
+        run: chain.some((c) => runOf(c) === 'ended') ? 'ended' : chain.some((c) => runOf(c) === 'other') ? 'other' : 'this',
       };
       items.push(item);
       if (first.intent.bootId !== boot) { item.why = 'the machine rebooted (or the lab restarted) since: the change died with it and IRQ numbers were reassigned'; continue; }
@@ -321,10 +336,18 @@ export class AffinityEditor {
     return items;
   }
 
-  /** Restore every outstanding change on this lab to its original mask (only where Doorbell's mask is still in force). */
-  async restoreAll(): Promise<RestoreOutcome[]> {
+  /**
+   * Restore every outstanding change on this lab to its original mask (only where Doorbell's mask
+   * is still in force); with `ended`, only the IRQs changed by Doorbell processes that ended (what
+   * the offer at start showed), leaving the running ones' changes to them; with `running: false`,
+   * all but those of another Doorbell that still runs (the CLI's --restore-all).
+   */
+  async restoreAll(opts: { ended?: boolean; running?: boolean } = {}): Promise<RestoreOutcome[]> {
     const out: RestoreOutcome[] = [];
-    for (const item of await this.recovery()) out.push(await this.settle(item));
+    for (const item of await this.recovery()) {
+      if ((opts.ended && item.run !== 'ended') || (opts.running === false && item.run === 'other')) continue;
+      out.push(await this.settle(item));
+    }
     return out;
   }
 

@@ -7,12 +7,55 @@ import path from 'node:path';
 import { parseCpuList } from '../../common/cpulist.js';
 import { errnoError } from '../../common/errors.js';
 import { ERRNO, type ErrnoName } from '../../common/errno.js';
+import type { IrqMoveFacts } from '../../common/verdict.js';
 import type { OpResult } from '../ops.js';
 
 export type AffinityOps = {
   readAffinity(irq: number): OpResult<{ affinity: number[]; effective: number[] }>;
   writeAffinity(irq: number, cpuList: string): OpResult<void>;
+  /** What can be read, before writing, about whether the kernel will let this IRQ move (optional). */
+  irqFacts?(irq: number): IrqMoveFacts | null;
 };
+
+/** irq_data state flags (kernel/irq/debugfs.c irqdata_states) that decide a move before it is tried. */
+const DSTATE_FLAGS = ['IRQD_AFFINITY_MANAGED', 'IRQD_PER_CPU', 'IRQD_NO_BALANCING', 'IRQD_FORWARDED_TO_VCPU'] as const;
+
+/**
+ * Read, under `root`, what says whether user space may move this IRQ: the `dstate` flags of
+ * /sys/kernel/debug/irq/irqs/N (CONFIG_GENERIC_IRQ_DEBUGFS, root only; one flag name per line
+ * under `dstate:`) and the mode of /proc/irq/N/smp_affinity_list (0444 for an IRQ user space
+ * cannot set, since 6.12). Unreadable sources leave their facts null and say so in `evidence`.
+ */
+export function readIrqMoveFacts(root: string, irq: number): IrqMoveFacts {
+  const f: IrqMoveFacts = { managed: null, noBalancing: null, forwardedToVcpu: null, readOnly: null, evidence: [] };
+  const dbg = path.join(root, 'sys/kernel/debug/irq/irqs', String(irq));
+  let text: string | null = null;
+  try { text = fs.readFileSync(dbg, 'utf8'); } catch (e) {
+    const code = (e as { code?: string }).code ?? 'EIO';
+    f.evidence.push(`${dbg} not readable (${code in ERRNO ? `${code} (${ERRNO[code as ErrnoName]})` : code}${code === 'ENOENT' ? ': debugfs not mounted, or no CONFIG_GENERIC_IRQ_DEBUGFS' : code === 'EACCES' ? ': debugfs is root-only' : ''}), so whether the IRQ is managed is not known`);
+  }
+  if (text !== null) {
+    const lines = text.split('\n');
+    const at = lines.findIndex((l) => /^dstate:/.test(l));
+    if (at < 0) f.evidence.push(`${dbg} has no dstate line, so whether the IRQ is managed is not known`);
+    else {
+      const set = new Set<string>();
+      for (let i = at + 1; i < lines.length && !lines[i]!.includes(':'); i++) set.add(lines[i]!.trim());
+      f.managed = set.has('IRQD_AFFINITY_MANAGED');
+      f.noBalancing = set.has('IRQD_PER_CPU') || set.has('IRQD_NO_BALANCING');
+      f.forwardedToVcpu = set.has('IRQD_FORWARDED_TO_VCPU');
+      const on = DSTATE_FLAGS.filter((x) => set.has(x));
+      f.evidence.push(`${dbg}: ${lines[at]!.replace(/\s+/g, ' ').trim()}, ${on.length > 0 ? `lists ${on.join(', ')}` : `none of ${DSTATE_FLAGS.join(', ')}`}`);
+    }
+  }
+  const list = path.join(root, 'proc/irq', String(irq), 'smp_affinity_list');
+  try {
+    const mode = fs.statSync(list).mode & 0o777;
+    f.readOnly = (mode & 0o200) === 0;
+    f.evidence.push(`${list} is mode ${mode.toString(8).padStart(4, '0')}${f.readOnly ? ' (no owner write)' : ''}`);
+  } catch { /* no /proc/irq entry: the write reports ENOENT itself */ }
+  return f;
+}
 
 function errOf<T>(op: string, p: string, e: unknown, hint: string): OpResult<T> {
   const code = (e as { code?: string }).code ?? 'EIO';
@@ -43,6 +86,10 @@ export class ProcAffinity implements AffinityOps {
       eff = pe.ok ? pe.cpus : [];
     } catch { /* no CONFIG_GENERIC_IRQ_EFFECTIVE_AFF_MASK: effective unknown, reported as empty */ }
     return { ok: true, value: { affinity: pa.cpus, effective: eff } };
+  }
+
+  irqFacts(irq: number): IrqMoveFacts {
+    return readIrqMoveFacts(this.root, irq);
   }
 
   writeAffinity(irq: number, cpuList: string): OpResult<void> {

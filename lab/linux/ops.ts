@@ -20,6 +20,7 @@ import { type CallCtx, type Tracer } from '../../native/sys/trace.js';
 import { attachPt, bindIommufd, closeDevice, detachPt, deviceInfo, openDeviceCdev, resetDevice } from '../../native/vfio/device.js';
 import { irqInfo, setIrqs } from '../../native/vfio/irq.js';
 import { regionInfo } from '../../native/vfio/region.js';
+import { readIrqMoveFacts } from '../affinity/procfs.js';
 import type { KernelLog } from '../kernel-log.js';
 import type { DeviceHandle, EventfdHandle, KernelOps, OpResult } from '../ops.js';
 
@@ -32,7 +33,7 @@ export function affinityHint(errno: string, irq: number): string {
   switch (errno) {
     case 'EPERM': return `IRQ ${irq} is not user-settable (managed, per-CPU or IRQF_NOBALANCING, or its chip cannot set affinity); since 6.12 the file is 0444 and writes give EPERM.`;
     case 'EIO': return `IRQ ${irq} is not user-settable (managed or no irq_set_affinity); kernels before 6.12 report this as EIO.`;
-    case 'EINVAL': return 'The mask contains no online CPU, or the list does not parse (e.g. "0-1,4"); GICv3 also refuses LPIs forwarded to a vCPU.';
+    case 'EINVAL': return 'The list does not parse (lib/bitmap-str.c bitmap_parselist), the mask holds no online CPU, or the controller refused the move (GICv3 ITS refuses a vLPI forwarded to a vCPU).';
     case 'ERANGE': case 'EOVERFLOW': return 'A CPU number is beyond nr_cpu_ids.';
     case 'EACCES': return 'Writing /proc/irq/*/smp_affinity_list needs root (the file is 0644 root).';
     case 'ENOSPC': return 'The interrupt controller has no free vector on the target CPUs (x86 vector exhaustion).';
@@ -189,6 +190,7 @@ export function createLinuxKernelOps(opts: LinuxKernelOpsOptions = {}): KernelOp
       if (!e.ok) return e;
       return { ok: true, value: { affinity: a.value, effective: e.value } };
     },
+    irqFacts: (irq) => readIrqMoveFacts(root, irq),
     writeAffinity(irq, cpuList) {
       const p = path.join(root, 'proc/irq', String(irq), 'smp_affinity_list');
       const op = `write ${p}`;

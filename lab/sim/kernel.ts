@@ -769,14 +769,23 @@ export class SimKernel {
     return this.devs.get(i.bdf)!;
   }
 
+  /** What /sys/kernel/debug/irq/irqs/N's dstate would list for the two flags that decide a move
+   *  before it is tried: IRQD_AFFINITY_MANAGED (write_irq_affinity refuses) and
+   *  IRQD_FORWARDED_TO_VCPU (its_set_affinity refuses; x86 posting accepts and leaves the IRTE). */
+  irqFlags(irqNo: number): { managed: boolean; forwardedToVcpu: boolean } | null {
+    const irq = this.irqs.get(irqNo);
+    if (!irq || !irq.procCreated) return null;
+    return { managed: irq.managed, forwardedToVcpu: irq.posted && this.chip.kind === 'gic-its' && this.chip.gicv4 };
+  }
+
   /** write_irq_affinity → irq_set_affinity → the controller's irq_set_affinity. */
   writeAffinity(irqNo: number, text: string): void {
     const irq = this.irqs.get(irqNo);
     if (!irq || !irq.procCreated) throw kerr('ENOENT', `/proc/irq/${irqNo} does not exist`);
     if (irq.managed) throw kerr('EPERM', `IRQ ${irqNo} is managed (kernel-spread affinity); its affinity files are read-only`);
-    const parsed = parseCpuList(text);
-    if (!parsed.ok) throw kerr('EINVAL', `"${text.trim()}" does not parse as a CPU list`);
-    if (parsed.cpus.some((c) => c > this.lastCpu)) throw kerr('ERANGE', `CPU ${Math.max(...parsed.cpus)} is past nr_cpu_ids (${this.sc.cpus.possible})`);
+    // cpumask_parselist_user over nr_cpu_ids bits: bitmap_parselist's own errno (EINVAL, ERANGE, EOVERFLOW).
+    const parsed = parseCpuList(text, { maxCpu: this.lastCpu });
+    if (!parsed.ok) throw kerr(parsed.errno, `bitmap_parselist refused ${JSON.stringify(text.trim())}: ${parsed.message}`);
     if (!parsed.cpus.some((c) => this.online.has(c))) throw kerr('EINVAL', `the mask ${text.trim()} has no online CPU`);
     const d = this.devOfIrq(irq);
     const mask = parsed.cpus;

@@ -5,6 +5,7 @@
 import { ERRNO, type ErrnoName } from '../../common/errno.js';
 import { errnoError } from '../../common/errors.js';
 import { hex, type IovaRange } from '../../common/model/index.js';
+import type { IrqMoveFacts } from '../../common/verdict.js';
 import type { KernelLog } from '../kernel-log.js';
 import type { DeviceHandle, EventfdHandle, IommufdHandle, KernelOps, OpResult, RegionInfo, SetIrqsData } from '../ops.js';
 import { InjectedFault } from './fault.js';
@@ -227,6 +228,17 @@ export class SimOps implements KernelOps {
       return { ok: false, errno: err.errno, errnoValue: ERRNO[err.errno], error: errnoError(`read /proc/irq/${irq}/smp_affinity_list`, err.errno, 'Is the IRQ allocated with a handler?', { path: `/proc/irq/${irq}/smp_affinity_list` }) };
     }
   }
+  /** The simulated debugfs dstate; the profiles are 6.12+ kernels, so a managed IRQ's files are 0444. */
+  irqFacts(irq: number): IrqMoveFacts | null {
+    const f = this.k.irqFlags(irq);
+    if (!f) return null;
+    const on = [f.managed ? 'IRQD_AFFINITY_MANAGED' : null, f.forwardedToVcpu ? 'IRQD_FORWARDED_TO_VCPU' : null].filter((x): x is string => x !== null);
+    return {
+      managed: f.managed, noBalancing: false, forwardedToVcpu: f.forwardedToVcpu, readOnly: f.managed,
+      evidence: [`/sys/kernel/debug/irq/irqs/${irq} (simulated): dstate ${on.length > 0 ? `lists ${on.join(', ')}` : 'lists none of IRQD_AFFINITY_MANAGED, IRQD_PER_CPU, IRQD_NO_BALANCING, IRQD_FORWARDED_TO_VCPU'}`],
+    };
+  }
+
   writeAffinity(irq: number, cpuList: string): OpResult<void> {
     const irqObj = this.k.irqs.get(irq);
     return this.run(`write /proc/irq/${irq}/smp_affinity_list`, 'write', irqObj?.bdf ?? null, { value: cpuList }, () => this.k.writeAffinity(irq, cpuList));

@@ -2,7 +2,7 @@
 // Table-driven: each row is one observed move; the expected verdict is written by hand from the
 // kernel source the row cites (domain.md §3.5, §5), not computed.
 import { describe, expect, it } from 'vitest';
-import { judgeMove, CONTROLLER_RULES, type MoveObservation, type MoveSide, type VerdictKind } from '../../common/verdict.js';
+import { judgeMove, CONTROLLER_RULES, refusalBeforeWrite, type IrqMoveFacts, type MoveObservation, type MoveSide, type VerdictKind } from '../../common/verdict.js';
 import type { DecodedMessage, DoorbellPage } from '../../common/model/index.js';
 
 const ITS_MSG = { address: '0x8000040', data: 3 };
@@ -182,5 +182,59 @@ describe('judgeMove (hand-written expectations)', () => {
     expect(CONTROLLER_RULES['x86-vector'].message).toBe('x86-destination');
     expect(CONTROLLER_RULES['intel-ir'].message).toBe('unchanged');
     expect(CONTROLLER_RULES['riscv-imsic'].message).toBe('imsic-page');
+  });
+});
+
+describe('why the kernel refused: the true reason, before the write where it can be read', () => {
+  const its = (o: Partial<MoveObservation>): MoveObservation => ({
+    controller: 'gic-its', irq: 86, requested: [2], write: { ok: false, errno: 'EINVAL' },
+    before: side([0], [0], ITS_MSG, itsDec), after: { ...side([0], [0], ITS_MSG, itsDec), pending: false }, fire: NOFIRE, ...o,
+  });
+
+  it('an EINVAL for a mask that holds an online CPU is the controller\'s refusal, never "no online CPU" (irq-gic-v3-its.c its_set_affinity)', () => {
+    const v = judgeMove(its({ online: [0, 1, 2, 3] }));
+    expect(v.kind).toBe('refused');
+    expect(`${v.headline} ${v.explanation}`).not.toMatch(/no online CPU/);
+    expect(v.headline).toMatch(/interrupt controller would not move this vector/);
+    expect(v.explanation).toMatch(/EINVAL \(22\) for a mask with online CPU 2.*its_set_affinity refuses a vLPI/);
+    expect(v.evidence[0]).toBe('wrote 2 to /proc/irq/86/smp_affinity_list');
+  });
+
+  it('a vLPI known to be forwarded is named as such after the write', () => {
+    const facts: IrqMoveFacts = { managed: false, noBalancing: false, forwardedToVcpu: true, readOnly: false, evidence: ['dstate lists IRQD_FORWARDED_TO_VCPU'] };
+    const v = judgeMove(its({ online: [0, 1, 2, 3], facts }));
+    expect(v.headline).toMatch(/forwarded to a vCPU \(GICv4 vLPI\)/);
+    expect(v.hint).toMatch(/vCPU thread/);
+  });
+
+  it('"no online CPU" only when none of the requested CPUs was online (kernel/irq/proc.c write_irq_affinity)', () => {
+    const v = judgeMove(its({ requested: [5], online: [0, 1, 2, 3] }));
+    expect(v.headline).toBe('refused: the mask has no online CPU');
+    expect(v.explanation).toMatch(/none of CPU 5 is online/);
+    expect(v.hint).toMatch(/online now: 0,1,2,3/);
+  });
+
+  it('refuses a managed IRQ before writing, with the errno this kernel would answer (EPERM since 6.12, EIO before)', () => {
+    const facts: IrqMoveFacts = { managed: true, noBalancing: false, forwardedToVcpu: false, readOnly: true, evidence: ['/sys/kernel/debug/irq/irqs/88: dstate 0x..., lists IRQD_AFFINITY_MANAGED'] };
+    const now = refusalBeforeWrite(88, facts, '6.12.1');
+    expect(now).toMatchObject({ errno: 'EPERM', headline: 'refused before writing: IRQ 88 is kernel-managed' });
+    expect(now!.explanation).toMatch(/would answer EPERM \(1\), so Doorbell did not write/);
+    expect(now!.evidence).toEqual([...facts.evidence, 'nothing was written']);
+    const old = refusalBeforeWrite(88, facts, '6.6.30');
+    expect(old).toMatchObject({ errno: 'EIO' });
+    expect(old!.explanation).toMatch(/would answer EIO \(5\) \(EPERM \(1\) since 6\.12\)/);
+  });
+
+  it('a read-only smp_affinity_list alone says "not settable", not "managed"; nothing known says nothing', () => {
+    const ro: IrqMoveFacts = { managed: null, noBalancing: null, forwardedToVcpu: null, readOnly: true, evidence: ['/proc/irq/40/smp_affinity_list is mode 0444 (no owner write)'] };
+    const r = refusalBeforeWrite(40, ro, '6.12.0');
+    expect(r!.headline).toBe('refused before writing: IRQ 40\'s affinity is not settable from user space');
+    expect(r!.explanation).not.toMatch(/kernel-managed affinity/);
+    const unknown: IrqMoveFacts = { managed: null, noBalancing: null, forwardedToVcpu: null, readOnly: false, evidence: ['/sys/kernel/debug/irq/irqs/40 not readable (EACCES (13))'] };
+    expect(refusalBeforeWrite(40, unknown, '6.12.0')).toBeNull();
+    expect(refusalBeforeWrite(40, null, '6.12.0')).toBeNull();
+    // When the kernel then refuses, the explanation says what could not be read beforehand.
+    const v = judgeMove({ controller: 'x86-vector', irq: 40, requested: [1], write: { ok: false, errno: 'EPERM' }, before: side([0], [0], null, null), after: { ...side([0], [0], null, null), pending: false }, fire: NOFIRE, facts: unknown });
+    expect(v.explanation).toMatch(/EPERM \(1\).*Before writing, Doorbell read: \/sys\/kernel\/debug\/irq\/irqs\/40 not readable/);
   });
 });

@@ -4,14 +4,14 @@ import { ref, shallowRef } from 'vue';
 import type { LabError } from '../../../common/errors.js';
 import type { CpuInfo } from '../../../common/model/index.js';
 import { formatCpuList, parseCpuList } from '../../../common/cpulist.js';
-import type { EditResult, JournalEntry, RecoveryItem, RestoreOutcome } from '../../../common/verdict.js';
+import type { EditResult, JournalDamage, JournalEntry, RecoveryItem, RestoreOutcome } from '../../../common/verdict.js';
 import { lab } from '../api/lab.js';
 
 export type CpuCheck = { ok: true; cpus: number[]; list: string; warning: string | null } | { ok: false; message: string };
 
 /**
- * Check a CPU list against this lab before anything is sent: kernel list syntax (the plain
- * `a-b,c` form /proc/irq/N/smp_affinity_list accepts), every CPU possible on this lab. A list with
+ * Check a CPU list against this lab before anything is sent: kernel list syntax (what
+ * /proc/irq/N/smp_affinity_list accepts: a-b,c, range:used/size, N, all), every CPU possible on this lab. A list with
  * no online CPU is allowed through with a warning — the kernel refuses it with EINVAL, which is
  * worth seeing — but a CPU that does not exist never reaches the kernel.
  */
@@ -62,7 +62,14 @@ export const useAffinityStore = defineStore('affinity', () => {
   const entries = shallowRef<JournalEntry[]>([]);
   const outstanding = shallowRef<RecoveryItem[]>([]);
   const journalError = shallowRef<LabError | null>(null);
-  /** The restore offer shown at start (outstanding changes found by getJournal), until acted on. */
+  /** Lines of the journal file that could not be read (shown with the offer, even when it is empty). */
+  const damage = shallowRef<JournalDamage | null>(null);
+  const damageHidden = ref(false);
+  /**
+   * The restore offer shown at start: outstanding changes of Doorbell processes that ended (a
+   * crash, a closed window), until acted on. This core's own changes are not offered — a page
+   * reload is not a crash; the device page's Undo covers them.
+   */
   const offer = shallowRef<RecoveryItem[]>([]);
   const offerDismissed = ref(false);
   const offerResult = shallowRef<RestoreOutcome[] | null>(null);
@@ -75,12 +82,15 @@ export const useAffinityStore = defineStore('affinity', () => {
     journalFile.value = r.value.file;
     entries.value = r.value.entries;
     outstanding.value = r.value.outstanding;
+    // Shown again only when it grows: what was hidden stays hidden while the journal is unchanged.
+    if (r.value.damage?.count !== damage.value?.count) damageHidden.value = false;
+    damage.value = r.value.damage;
   }
 
-  /** At start: anything outstanding from an earlier run (a crash, a closed window) is offered for restore. */
+  /** At start: anything outstanding from a run that ended (a crash, a closed window) is offered for restore. */
   async function checkOffer(): Promise<void> {
     await loadJournal();
-    if (!journalError.value && !offerDismissed.value) offer.value = outstanding.value;
+    if (!journalError.value && !offerDismissed.value) offer.value = outstanding.value.filter((o) => o.run === 'ended');
   }
 
   function push(rec: Omit<EditRecord, 'seq' | 'at'>): EditRecord {
@@ -132,7 +142,8 @@ export const useAffinityStore = defineStore('affinity', () => {
   async function acceptOffer(): Promise<void> {
     busy.value = true;
     try {
-      const r = await lab().call('restoreAll', {});
+      // Only what the offer showed: the changes of runs that ended, not this core's.
+      const r = await lab().call('restoreAll', { ended: true });
       if (r.ok) { offerResult.value = r.value; offer.value = []; push({ kind: 'restore', bdf: null, asked: 'restore the changes left by an earlier run', results: r.value.flatMap((o) => (o.result ? [o.result] : [])), notes: r.value.flatMap(noteOf), error: null }); }
       else journalError.value = r.error;
       await loadJournal();
@@ -147,7 +158,7 @@ export const useAffinityStore = defineStore('affinity', () => {
   }
 
   return {
-    busy, records, journalFile, entries, outstanding, journalError, offer, offerDismissed, offerResult,
+    busy, records, journalFile, entries, outstanding, journalError, damage, damageHidden, offer, offerDismissed, offerResult,
     loadJournal, checkOffer, setVector, setDevice, undo, restoreAll, acceptOffer, dismissOffer, recordsFor,
   };
 });

@@ -9,6 +9,8 @@ import { main } from '../../../lab/cli/main.js';
 import { affinity } from '../../../lab/cli/commands/affinity.js';
 import { EXIT, type CliContext } from '../../../lab/cli/context.js';
 import { fakeProc } from './fake-proc.js';
+import { AffinityEditor } from '../../../lab/affinity/editor.js';
+import { AffinityJournal, processStart, thisRun } from '../../../lab/affinity/journal.js';
 
 function io() {
   const out: string[] = [], err: string[] = [];
@@ -58,6 +60,44 @@ describe('doorbell affinity', () => {
     expect(await affinity.run(['--restore-all'], r)).toBe(EXIT.OK);
     expect(r.out_.join('\n')).toMatch(/IRQ 34 .*restore/);
     expect(f.read(34)).toBe('0-1');
+  });
+
+  it('--restore-all restores what an ended Doorbell left and leaves a running one\'s changes to it', async () => {
+    const f = fakeProc([{ bdf: '0000:00:05.0', index: 1, irq: 34, mask: '0-1' }, { bdf: '0000:00:05.0', index: 2, irq: 35, mask: '0-1' }]);
+    const self = thisRun();
+    // This test's parent (vitest's main process) stands in for a console that still runs.
+    const running = { pid: process.ppid, start: processStart(process.ppid), boot: self.boot };
+    const ended = { pid: 2 ** 22 + 1, start: 1, boot: self.boot };
+    const as = (run: typeof self) => new AffinityEditor({ backend: f.backend, journal: new AffinityJournal(process.env.DOORBELL_STATE_DIR!, { run }) });
+    await as(running).setAffinity('0000:00:05.0', 1, '1');
+    await as(ended).setAffinity('0000:00:05.0', 2, '1');
+    // Each affinity command's start names only the ended run's change.
+    const warn = ctxFor(f.backend);
+    await affinity.run(['--journal'], warn);
+    expect(warn.out_.join('\n')).toMatch(/IRQ 34 .*restore \[by a Doorbell still running\]/);
+    expect(warn.out_.join('\n')).toMatch(/IRQ 35 .*restore \[by a Doorbell that ended\]/);
+    const r = ctxFor(f.backend);
+    expect(await affinity.run(['--restore-all'], r)).toBe(EXIT.OK);
+    expect(f.read(35)).toBe('0-1');
+    expect(f.read(34)).toBe('1');
+    expect(r.out_.join('\n')).toMatch(/IRQ 34 \(0000:00:05.0 vector 1\): left alone — changed by a Doorbell that is still running .*--undo 0000:00:05.0 1/);
+    // --undo takes it anyway, when asked for by name.
+    expect(await affinity.run(['--undo', '0000:00:05.0', '1'], ctxFor(f.backend))).toBe(EXIT.OK);
+    expect(f.read(34)).toBe('0-1');
+  });
+
+  it('--journal warns of unreadable lines and exits 1', async () => {
+    const f = fakeProc([{ bdf: '0000:00:05.0', index: 1, irq: 34, mask: '0-1' }]);
+    expect(await affinity.run(['00:05.0', '1', '1'], ctxFor(f.backend))).toBe(EXIT.FAIL);
+    const file = path.join(process.env.DOORBELL_STATE_DIR!, 'affinity-journal.jsonl');
+    fs.appendFileSync(file, '{"t":"intent",\n');
+    const j = ctxFor(f.backend);
+    expect(await affinity.run(['--journal'], j)).toBe(EXIT.FAIL);
+    expect(j.err_.join('\n')).toMatch(/warning: the journal at .* has 1 unreadable line \(first at line 3: not JSON/);
+    expect(j.out_.join('\n')).toMatch(/IRQ 34 .*restore/);
+    const k = ctxFor(f.backend);
+    expect(await affinity.run(['--journal', '--json'], k)).toBe(EXIT.FAIL);
+    expect(JSON.parse(k.out_.join('\n'))).toMatchObject({ damage: { count: 1 } });
   });
 });
 

@@ -31,7 +31,7 @@ describe('lab/affinity/journal', () => {
     // and its result then named an unknown change.
     expect(cs.changes.map((c) => c.id)).toEqual([a, b]);
     expect(cs.changes[1]!.result?.verdict).toBe('verified');
-    expect(cs.skipped).toEqual([{ line: 2, text: '{"t":"result","id":"torn-by-a-crash' }]);
+    expect(cs.skipped).toEqual([{ line: 2, text: '{"t":"result","id":"torn-by-a-crash', reason: expect.stringMatching(/^not JSON \(/) }]);
     expect(fs.readFileSync(j.file, 'utf8').split('\n')).toHaveLength(5);
   });
 
@@ -82,7 +82,7 @@ describe('lab/affinity/journal', () => {
     // Another writer's record, caught half written: its start is not a record yet.
     fs.appendFileSync(j.file, line.slice(0, 20));
     expect(j.changes()[0]!.result).toBeNull();
-    expect(j.skipped).toEqual([{ line: 2, text: line.slice(0, 20) }]);
+    expect(j.skipped).toEqual([{ line: 2, text: line.slice(0, 20), reason: 'no newline at its end: still being written, or cut short by a crash' }]);
     fs.appendFileSync(j.file, `${line.slice(20)}\n`);
     expect(j.changes()[0]!.result?.verdict).toBe('verified');
     expect(j.skipped).toEqual([]);
@@ -106,5 +106,60 @@ describe('lab/affinity/journal', () => {
     expect(j.changes()).toEqual([]);
     fs.rmSync(j.file);
     expect(j.changes()).toEqual([]);
+  });
+});
+
+describe('lab/affinity/journal: lines it cannot read are said, not dropped', () => {
+  it('bad lines in the middle: counted with line and reason, the readable changes kept', () => {
+    const dir = stateDir();
+    const j = new AffinityJournal(dir);
+    const a = j.intent(intent(50));
+    fs.appendFileSync(j.file, 'garbage from an editor\n{"t":"bogus"}\n');
+    const noIrq = JSON.stringify({ t: 'intent', id: 'x1', at: 1, pid: 1, lab: 'sim:x', bootId: 'b', bdf: BDF, index: 1, old: '0', new: '1', why: 'set' });
+    fs.appendFileSync(j.file, `${noIrq}\n${JSON.stringify({ t: 'close', id: 'nope', at: 1, how: 'reverted', note: '' })}\n`);
+    const c = j.intent(intent(51));
+    const r = new AffinityJournal(dir);
+    expect(r.changes().map((x) => x.id)).toEqual([a, c]);
+    expect(r.outstanding().map((x) => x.intent.irq)).toEqual([50, 51]);
+    expect(r.skippedCount).toBe(4);
+    expect(r.skipped.map((s) => [s.line, s.reason])).toEqual([
+      [2, expect.stringMatching(/^not JSON \(.+\)$/)],
+      [3, 'JSON, but not a journal record (no "t" of intent, result or close)'],
+      [4, 'an intent record without a valid "irq"'],
+      [5, 'a close record for change nope, which has no readable intent before it'],
+    ]);
+    const d = r.damage()!;
+    expect(d).toMatchObject({ file: j.file, count: 4, notJournal: false });
+    expect(d.message).toMatch(new RegExp(`^the journal at ${j.file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} has 4 unreadable lines \\(first at line 2: not JSON \\(.+\\)\\); Doorbell read the other 2 records$`));
+    expect(d.hint).toContain(`sed -n '2p' ${j.file}`);
+    expect(d.hint).toMatch(/can still be restored/);
+    // Nothing is removed from the file.
+    expect(fs.readFileSync(j.file, 'utf8')).toContain('garbage from an editor\n');
+  });
+
+  it('a file that is not a journal is said to be one, with its first line and what to do', () => {
+    const dir = stateDir();
+    const j = new AffinityJournal(dir);
+    fs.writeFileSync(j.file, '# notes\nirq 34 -> cpu 1\n');
+    expect(j.changes()).toEqual([]);
+    const d = j.damage()!;
+    expect(d.notJournal).toBe(true);
+    expect(d.message).toMatch(/is not an affinity journal: none of its 2 lines is a Doorbell record \(first at line 1: not JSON/);
+    expect(d.hint).toContain(`mv ${j.file} ${j.file}.not-a-journal`);
+  });
+
+  it('keeps the first 20 lines with their reasons and counts them all; a clean journal has no damage', () => {
+    const dir = stateDir();
+    const j = new AffinityJournal(dir);
+    j.intent(intent(52));
+    expect(j.changes()).toHaveLength(1);
+    expect(j.damage()).toBeNull();
+    fs.appendFileSync(j.file, Array.from({ length: 30 }, (_, i) => `bad ${i}\n`).join(''));
+    expect(j.changes()).toHaveLength(1);
+    const d = j.damage()!;
+    expect(d.count).toBe(30);
+    expect(d.lines).toHaveLength(20);
+    expect(d.lines[0]!.line).toBe(2);
+    expect(d.message).toMatch(/has 30 unreadable lines \(first at line 2: /);
   });
 });
