@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The checklist's words: each step's title and what it does, and what a kernel refusal means at
 // that step (the errno rules of domain.md §2 and the iommufd/vfio sources it cites).
+import { ERRNO } from '../../common/errno.js';
 import type { BringupStepId } from '../../common/model/index.js';
 
 export const STEP_TEXT: Record<BringupStepId, { title: string; does: string }> = {
@@ -50,6 +51,6 @@ export function explainErrno(step: BringupStepId, errno: string, ctx: { passive:
     case 'bound:EACCES':
       return { explanation: 'Binding needs root: the privileged helper was not authorised.', hint: 'Authenticate in the polkit dialog, or run the CLI with sudo.' };
     default:
-      return { explanation: `The kernel answered ${errno || 'an error'} at this step; the kernel log shows the operation and its arguments.` };
+      return { explanation: `The kernel answered ${errno ? `${errno}${errno in ERRNO ? ` (${ERRNO[errno as keyof typeof ERRNO]})` : ''}` : 'an error'} at this step; the kernel log shows the operation and its arguments.` };
   }
 }

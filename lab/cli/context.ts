@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: MIT
+import { ERRNO } from '../../common/errno.js';
+import type { LabError } from '../../common/errors.js';
 import type { LabBackend } from '../backend.js';
 
 /** Exit codes shared by every command: 0 success, 1 the lab answered "no" (refused, findings), 2 usage or could not run. */
@@ -51,4 +53,23 @@ export function parseFlags(args: string[], spec: { values?: string[]; bools?: st
  */
 export function decimal(v: unknown): number {
   return typeof v === 'string' && /^\d{1,9}$/.test(v) ? Number(v) : NaN;
+}
+
+/**
+ * A LabError on one line as the CLI prints it: `op: message [ENAME n]` — the operation and the errno
+ * once each, the errno always with its number (a message that already starts with the operation, or
+ * already shows `ENAME (n`, is not repeated). An empty `op` is left out.
+ */
+export function failureLine(e: LabError): string {
+  const num = e.errno ?? (e.errnoName !== undefined && e.errnoName in ERRNO ? ERRNO[e.errnoName as keyof typeof ERRNO] : undefined);
+  const head = e.op === '' || e.message.startsWith(e.op) ? e.message : `${e.op}: ${e.message}`;
+  const where = e.path && !head.includes(e.path) ? ` (${e.path})` : '';
+  const shown = e.errnoName !== undefined && num !== undefined && head.includes(`${e.errnoName} (${num}`);
+  const errno = e.errnoName && !shown ? ` [${e.errnoName}${num !== undefined ? ` ${num}` : ''}]` : '';
+  return `${head}${where}${errno}`;
+}
+
+/** failureLine, then what to do: `  hint: …`. */
+export function formatFailure(e: LabError): string {
+  return `${failureLine(e)}\n  hint: ${e.hint}`;
 }

@@ -1,9 +1,37 @@
 // SPDX-License-Identifier: MIT
 // `doorbell [--lab SPEC] COMMAND …`
-import { formatError, LabFailure, toLabError } from '../../common/errors.js';
+import { LabFailure, toLabError } from '../../common/errors.js';
 import { openLab, parseLabSpec } from '../select.js';
+import { removePartials } from '../snapshot/file.js';
 import { COMMANDS } from './commands/index.js';
-import { EXIT, type CliContext } from './context.js';
+import { EXIT, formatFailure, type CliContext } from './context.js';
+
+const SIGNO = { SIGINT: 2, SIGTERM: 15 } as const;
+
+/** The command main() is running, for the signal handler; null between runs and during `serve`. */
+let running: { name: string; err: (s: string) => void } | null = null;
+let installed = false;
+
+/**
+ * Ctrl-C or SIGTERM while a command writes: without a handler Node dies at once, mid-write, and a
+ * temporary file or half-built tree stays beside the output. With one, the signal is taken between
+ * two steps — a synchronous write finishes (renamed into place, or removed) — and whatever temporary
+ * is still unfinished is removed before exiting 128+signo, as a shell expects. The handler stays for
+ * the life of the process (removing it could drop a signal not yet read from libuv's pipe); outside a
+ * command it steps aside: `serve` stops itself, and otherwise the signal is raised again with the
+ * default action.
+ */
+function onSignal(sig: keyof typeof SIGNO): void {
+  if (running) {
+    const gone = removePartials();
+    running.err(`doorbell ${running.name}: interrupted by ${sig}${gone.length ? `; removed the unfinished ${gone.join(', ')}` : ''}`);
+    process.exit(128 + SIGNO[sig]);
+  }
+  if (process.listenerCount(sig) > 1) return;
+  for (const s of Object.keys(SIGNO)) process.off(s, onSignal);
+  installed = false;
+  process.kill(process.pid, sig);
+}
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -67,11 +95,16 @@ export async function main(argv: string[], io: { out(s: string): void; err(s: st
     out: io.out,
     err: io.err,
   };
+  if (!installed) { for (const s of Object.keys(SIGNO)) process.on(s, onSignal); installed = true; }
+  running = cmd.name === 'serve' ? null : { name, err: io.err };
   try {
     return await cmd.run(args, ctx);
   } catch (e) {
-    const err = e instanceof LabFailure ? e.error : toLabError(`doorbell ${name}`, e);
-    io.err(`doorbell ${name}: ${formatError(err)}`);
+    // The prefix names the command; the error's own op (if any) names what failed.
+    const err = e instanceof LabFailure ? e.error : toLabError('', e);
+    io.err(`doorbell ${name}: ${formatFailure(err)}`);
     return EXIT.USAGE;
+  } finally {
+    running = null;
   }
 }

@@ -3,9 +3,12 @@
 // backend reads): /proc/interrupts, /proc/irq/N, /sys/kernel/irq/N, /sys/bus/pci/devices/BDF as
 // links into /sys/devices, msi_irqs/, config with an MSI-X capability, iommu_group links,
 // /sys/kernel/iommu_groups, /sys/devices/system/{cpu,node}. `--lab linux:DIR` opens it.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { formatCpuList } from '../../common/cpulist.js';
+import { errnoError, LabFailure } from '../../common/errors.js';
+import { fileKind, ioError, mkdirp, syncDir, trackPartial, untrackPartial } from '../snapshot/file.js';
 import { configSpace } from './config.js';
 import { renderInterrupts, renderPerCpuCount } from './interrupts.js';
 import { planMachine, type GenDevice, type GenIrq, type GenMachine, type GenOptions } from './plan.js';
@@ -118,10 +121,8 @@ function writeDevice(w: TreeWriter, m: GenMachine, d: GenDevice): void {
     : '0x0000000008000000 0x00000000080fffff msi\n');
 }
 
-/** Generate a machine and write it under dir (created; existing files are overwritten). */
-export function writeSysroot(dir: string, opts: GenOptions): WrittenTree {
-  const m = planMachine(opts);
-  const w = new TreeWriter(path.resolve(dir));
+function writeTree(dir: string, m: GenMachine): TreeWriter & { interruptsBytes: number } {
+  const w = new TreeWriter(dir);
   const all = formatCpuList(m.cpus) + '\n';
   const release = m.opts.arch === 'x86_64' ? '6.18.0-gen' : '6.18.0-gen-arm64';
   const host = `gen-${m.opts.arch}-${m.cpus.length}c`;
@@ -133,7 +134,7 @@ export function writeSysroot(dir: string, opts: GenOptions): WrittenTree {
   w.file('proc/sys/kernel/version', '#1 SMP PREEMPT_DYNAMIC\n');
   w.file('proc/sys/kernel/hostname', `${host}\n`);
   w.file('proc/irq/default_smp_affinity', formatCpuMask(m.cpus, m.cpus.length) + '\n');
-  w.file('.generated.json', JSON.stringify({ generator: 'doorbell gen-sysroot', options: m.opts }, null, 2) + '\n');
+  w.file(MARKER, JSON.stringify({ generator: GENERATOR, options: m.opts }, null, 2) + '\n');
   for (const r of m.irqs) writeIrq(w, m, r);
   const cpu = 'sys/devices/system/cpu';
   for (const f of ['possible', 'present', 'online']) w.file(`${cpu}/${f}`, all);
@@ -145,7 +146,112 @@ export function writeSysroot(dir: string, opts: GenOptions): WrittenTree {
   w.link(`sys/class/iommu/${iommuUnit(m)}`, `../../devices/virtual/iommu/${iommuUnit(m)}`);
   w.dirOnly('sys/bus/pci/devices');
   for (const d of m.devices) writeDevice(w, m, d);
-  return { dir: w.dir, machine: m, interruptsBytes: intr.length, files: w.files };
+  return Object.assign(w, { interruptsBytes: intr.length });
+}
+
+/** The file that marks a tree as gen-sysroot's own: a tree with it may be replaced whole. */
+export const MARKER = '.generated.json';
+const GENERATOR = 'doorbell gen-sysroot';
+
+/** Whether `dir` is a tree gen-sysroot wrote (its marker names the generator). */
+export function isGeneratedTree(dir: string): boolean {
+  try {
+    const j = JSON.parse(fs.readFileSync(path.join(dir, MARKER), 'utf8')) as { generator?: unknown } | null;
+    return j?.generator === GENERATOR;
+  } catch {
+    return false;
+  }
+}
+
+/** What was at the target before: nothing, an empty directory, an earlier generated tree, or a directory moved aside. */
+export type Replaced = { kind: 'new' | 'empty' | 'generated' } | { kind: 'moved'; to: string };
+
+const tmpName = (base: string, what: string) => `.${base}.${what}-${process.pid}-${crypto.randomBytes(4).toString('hex')}.tmp`;
+
+function alive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch (e) { return (e as { code?: string }).code === 'EPERM'; }
+}
+
+/** Half trees that a killed earlier run (SIGKILL, a crash) left beside the target: ours, by name and dead pid. */
+function removeStaleTemps(parent: string, base: string): void {
+  const re = new RegExp(`^\\.${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(?:gen|old)-(\\d+)-[0-9a-f]{8}\\.tmp$`);
+  let names: string[];
+  try { names = fs.readdirSync(parent); } catch { return; }
+  for (const n of names) {
+    const m = re.exec(n);
+    if (m && !alive(Number(m[1]))) fs.rmSync(path.join(parent, n), { recursive: true, force: true });
+  }
+}
+
+/**
+ * Generate a machine and write it as `dir`. The tree is built under a temporary name beside `dir`
+ * and renamed into place at the end, so `dir` is never a half tree and never keeps files of an
+ * earlier, larger tree. `dir` may be absent, an empty directory or a tree gen-sysroot wrote (it is
+ * replaced whole); any other directory is refused (ENOTEMPTY) — or, with `aside`, renamed to
+ * `dir.old-N` first. Nothing Doorbell did not write is deleted. Throws LabFailure.
+ */
+export function writeSysroot(dir: string, opts: GenOptions, o: { aside?: boolean } = {}): WrittenTree & { replaced: Replaced } {
+  const m = planMachine(opts);
+  const target = path.resolve(dir);
+  const parent = path.dirname(target);
+  const base = path.basename(target);
+  let replaced: Replaced = { kind: 'new' };
+  try {
+    const st = fs.lstatSync(target);
+    if (!st.isDirectory()) {
+      throw new LabFailure(errnoError(`gen-sysroot ${target}`, 'ENOTDIR', 'Name a new directory, an empty one, or a tree gen-sysroot wrote.',
+        { path: target, message: `${target} is ${fileKind(st)}, not a directory` }));
+    }
+    if (fs.readdirSync(target).length === 0) replaced = { kind: 'empty' };
+    else if (isGeneratedTree(target)) replaced = { kind: 'generated' };
+    else if (o.aside) replaced = { kind: 'moved', to: '' };
+    else {
+      throw new LabFailure({
+        ...errnoError(`gen-sysroot ${target}`, 39, `Name a new or empty directory; or pass --force to rename ${target} to ${target}.old-N (nothing in it is deleted) and write the tree in its place.`,
+          { path: target, message: `${target} is not empty and is not a tree gen-sysroot wrote (it has no ${MARKER}): Doorbell replaces only its own trees` }),
+        errnoName: 'ENOTEMPTY',
+      });
+    }
+  } catch (e) {
+    if (e instanceof LabFailure) throw e;
+    if ((e as { code?: string }).code !== 'ENOENT') throw new LabFailure(ioError(`gen-sysroot ${target}`, e, 'Check the path and its permissions.', target));
+  }
+  mkdirp(parent);
+  removeStaleTemps(parent, base);
+  const tmp = path.join(parent, tmpName(base, 'gen'));
+  try { fs.mkdirSync(tmp, 0o755); } catch (e) {
+    throw new LabFailure(ioError(`gen-sysroot ${target}`, e, 'Choose a directory you can write to.', target, { what: `create a directory in ${parent}`, where: parent }));
+  }
+  trackPartial(tmp);
+  let old: string | null = null;
+  try {
+    const w = writeTree(tmp, m);
+    if (replaced.kind === 'generated') {
+      old = path.join(parent, tmpName(base, 'old'));
+      fs.renameSync(target, old); // not a partial: until the new tree is in place, it is the tree
+    } else if (replaced.kind === 'moved') {
+      let n = 1;
+      while (fs.existsSync(`${target}.old-${n}`)) n++;
+      fs.renameSync(target, `${target}.old-${n}`);
+      replaced = { kind: 'moved', to: `${target}.old-${n}` };
+    }
+    // rename(2) replaces an empty directory and refuses a non-empty one (ENOTEMPTY): a directory
+    // that appeared since the check is not ours, and is left alone.
+    fs.renameSync(tmp, target);
+    untrackPartial(tmp);
+    if (old) fs.rmSync(old, { recursive: true, force: true });
+    syncDir(parent);
+    return { dir: target, machine: m, interruptsBytes: w.interruptsBytes, files: w.files, replaced };
+  } catch (e) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    untrackPartial(tmp);
+    if (old) {
+      // Put the earlier tree back where it was.
+      try { fs.renameSync(old, target); } catch { /* it stays under its temporary name, which the next run removes */ }
+    }
+    if (replaced.kind === 'moved' && replaced.to) { try { fs.renameSync(replaced.to, target); } catch { /* it stays at .old-N, as the error says */ } }
+    throw e instanceof LabFailure ? e : new LabFailure(ioError(`gen-sysroot ${target}`, e, 'Check that the directory is writable and has space.', target));
+  }
 }
 
 /**

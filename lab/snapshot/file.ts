@@ -8,6 +8,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import { errnoText } from '../../common/errno.js';
 import { errnoError, fail, LabFailure, ok, toLabError, type LabError, type Result } from '../../common/errors.js';
 import {
   SNAPSHOT_FORMAT, SNAPSHOT_VERSION, type RedactionKind, type Snapshot, type SnapshotHeader, type SnapshotPayload,
@@ -18,6 +19,8 @@ import { doorbellVersion } from './version.js';
 
 /** Refuse to inflate past this: a snapshot of a large lab is a few MiB. */
 export const MAX_UNCOMPRESSED = 512 * 1024 * 1024;
+/** Refuse to read more of a file than this (an uncompressed snapshot is as large as its JSON). */
+export const MAX_FILE_BYTES = MAX_UNCOMPRESSED;
 const MAX_HEADER = 64 * 1024;
 
 const OP = 'open snapshot';
@@ -73,7 +76,7 @@ function decode(buf: Buffer, file: string, max: number): Result<Snapshot> {
       plain = zlib.gunzipSync(buf, { maxOutputLength: max });
     } catch (e) {
       const code = (e as { code?: string }).code ?? '';
-      if (code === 'ERR_BUFFER_TOO_LARGE') return refuse(file, `inflates to more than ${max} bytes, which no snapshot does`, NOT_OURS);
+      if (code === 'ERR_BUFFER_TOO_LARGE') return refuse(file, `inflates to more than ${mib(max)}, the most Doorbell inflates of a snapshot`, NOT_OURS, { limit: max });
       const truncated = code === 'Z_BUF_ERROR' || /unexpected end/i.test((e as Error).message);
       return refuse(file, `is ${truncated ? 'truncated' : 'corrupted'}: the gzip stream ${truncated ? 'ends early' : 'is damaged'} (${(e as Error).message})`, RETAKE,
         { zlib: code || 'error' });
@@ -136,18 +139,150 @@ function decode(buf: Buffer, file: string, max: number): Result<Snapshot> {
   return ok({ header, payload: pr.value });
 }
 
-/** Read and decode a snapshot file; I/O errors carry their errno. */
-export function readSnapshotFile(file: string): Result<Snapshot> {
+/** What kind of file `st` describes, in words. */
+export function fileKind(st: fs.Stats): string {
+  return st.isFile() ? 'a regular file' : st.isDirectory() ? 'a directory' : st.isCharacterDevice() ? 'a character device' : st.isBlockDevice() ? 'a block device'
+    : st.isFIFO() ? 'a FIFO' : st.isSocket() ? 'a socket' : st.isSymbolicLink() ? 'a symbolic link' : 'not a regular file';
+}
+
+/** `536870912` → `512 MiB (536870912 bytes)`. */
+function mib(n: number): string {
+  return n % (1024 * 1024) === 0 ? `${n / (1024 * 1024)} MiB (${n} bytes)` : `${n} bytes`;
+}
+
+/**
+ * Read and decode a snapshot file; I/O errors carry their errno. Only a regular file is read, and
+ * at most `maxFileBytes` of it: a FIFO would block the open and /dev/zero never ends.
+ */
+export function readSnapshotFile(file: string, opts: { maxFileBytes?: number; maxUncompressed?: number } = {}): Result<Snapshot> {
+  const max = opts.maxFileBytes ?? MAX_FILE_BYTES;
+  const notFile = (st: fs.Stats) => refuse(file, `is ${fileKind(st)}, not a snapshot file: Doorbell reads snapshots only from regular files`,
+    `${NOT_OURS} To open a stream, save it to a file first.`);
+  const tooBig = (size: string) => refuse(file, `is ${size}, more than the ${mib(max)} Doorbell reads from a snapshot file`, NOT_OURS,
+    { limit: max });
   let bytes: Buffer;
+  let fd: number | null = null;
   try {
-    const st = fs.statSync(file);
-    if (st.isDirectory()) return refuse(file, 'is a directory, not a snapshot file', NOT_OURS);
-    if (st.size > MAX_UNCOMPRESSED) return refuse(file, `is ${st.size} bytes, larger than any snapshot`, NOT_OURS);
-    bytes = fs.readFileSync(file);
+    const st = fs.statSync(file); // before open: opening a device or a FIFO can block or act
+    if (!st.isFile()) return notFile(st);
+    if (st.size > max) return tooBig(`${st.size} bytes`);
+    // O_NONBLOCK: if the name became a FIFO since the stat, open returns at once and fstat refuses it.
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    const fst = fs.fstatSync(fd);
+    if (!fst.isFile()) return notFile(fst);
+    // Read at most one byte past the limit: the file may have grown since the stat.
+    const chunks: Buffer[] = [];
+    let n = 0;
+    for (;;) {
+      const b = Buffer.allocUnsafe(Math.min(max + 1 - n, Math.max(fst.size - n + 1, 1 << 16)));
+      const r = fs.readSync(fd, b, 0, b.length, null);
+      if (r === 0) break;
+      chunks.push(b.subarray(0, r));
+      n += r;
+      if (n > max) return tooBig('larger than that now (it grew while being read)');
+    }
+    bytes = Buffer.concat(chunks, n);
   } catch (e) {
     return fail({ ...toLabError(`read ${file}`, e, 'Check the path and that you may read it.'), op: OP, path: file });
+  } finally {
+    if (fd !== null) fs.closeSync(fd);
   }
-  return decodeSnapshot(bytes, file);
+  return decodeSnapshot(bytes, file, opts.maxUncompressed !== undefined ? { maxUncompressed: opts.maxUncompressed } : {});
+}
+
+/**
+ * Temporary files and directories this process has created and not yet renamed into place or
+ * removed. An interrupted CLI (SIGINT, SIGTERM) removes them before it exits: see lab/cli/main.ts.
+ */
+const partial = new Set<string>();
+
+export function trackPartial(p: string): void { partial.add(p); }
+export function untrackPartial(p: string): void { partial.delete(p); }
+
+/** Remove every tracked temporary; returns what was removed. */
+export function removePartials(): string[] {
+  const gone: string[] = [];
+  for (const p of partial) {
+    try { fs.rmSync(p, { recursive: true, force: true }); gone.push(p); } catch { /* best effort while exiting */ }
+    partial.delete(p);
+  }
+  return gone;
+}
+
+/** A file written and fsynced under a temporary name beside its target, not yet renamed over it. */
+export interface StagedFile { tmp: string; file: string; given: string }
+
+/**
+ * Check that `given` may be replaced by a regular file and write `bytes` beside it under a temporary
+ * name, fsynced. rename() replaces whatever has the name: a symlink is followed to the file it names,
+ * an existing file keeps its permissions, and anything else (/dev/null, a FIFO) is refused, not
+ * turned into a regular file. Throws LabFailure, leaving nothing behind.
+ */
+export function stageFile(given: string, bytes: Uint8Array, mode = 0o644): StagedFile {
+  const hint = 'Check that the directory exists, is writable and has space.';
+  let file = given;
+  let keep = false;
+  try {
+    const st = fs.lstatSync(given);
+    if (st.isSymbolicLink()) file = fs.realpathSync(given);
+    const real = file === given ? st : fs.statSync(file);
+    if (!real.isFile()) {
+      throw new LabFailure(errnoError(`write ${given}`, real.isDirectory() ? 'EISDIR' : 'EEXIST', 'Name a new file, or an existing regular file to replace.', { message: `${file} is ${fileKind(real)}: Doorbell writes only regular files, and would replace it with one`, path: given }));
+    }
+    mode = real.mode & 0o7777;
+    keep = true;
+  } catch (e) {
+    if (e instanceof LabFailure) throw e;
+    if ((e as { code?: string }).code !== 'ENOENT') throw new LabFailure(ioError(`write ${given}`, e, hint, given));
+  }
+  const dir = path.dirname(path.resolve(file));
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`);
+  let fd: number | null = null;
+  let created = false;
+  try {
+    fd = fs.openSync(tmp, 'wx', mode);
+    created = true;
+    trackPartial(tmp);
+    if (keep) fs.fchmodSync(fd, mode); // the umask does not change what the replaced file had
+    let off = 0;
+    while (off < bytes.length) off += fs.writeSync(fd, bytes, off, bytes.length - off);
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fd = null;
+  } catch (e) {
+    if (fd !== null) { try { fs.closeSync(fd); } catch { /* already failing */ } }
+    discardStaged({ tmp, file, given });
+    throw new LabFailure(ioError(`write ${file}`, e, hint, file, !created ? { what: `create a file in ${dir}`, where: dir } : {}));
+  }
+  return { tmp, file, given };
+}
+
+/** Rename a staged file over its target and make the rename durable. Throws LabFailure (the temporary removed). */
+export function commitStaged(s: StagedFile): void {
+  try {
+    fs.renameSync(s.tmp, s.file);
+    untrackPartial(s.tmp);
+  } catch (e) {
+    discardStaged(s);
+    throw new LabFailure(ioError(`write ${s.file}`, e, 'Check that the directory is writable.', s.file));
+  }
+  syncDir(path.dirname(path.resolve(s.file)));
+}
+
+export function discardStaged(s: StagedFile): void {
+  try { fs.unlinkSync(s.tmp); } catch { /* never created, or already renamed */ }
+  untrackPartial(s.tmp);
+}
+
+/**
+ * The rename is durable once the directory is; a filesystem that cannot fsync a directory
+ * (EINVAL/EISDIR on some) still has the file in place, so that is not an error.
+ */
+export function syncDir(dir: string): void {
+  try {
+    const dfd = fs.openSync(dir, 'r');
+    try { fs.fsyncSync(dfd); } finally { fs.closeSync(dfd); }
+  } catch { /* best effort */ }
 }
 
 /**
@@ -156,47 +291,70 @@ export function readSnapshotFile(file: string): Result<Snapshot> {
  * filesystem), then fsync the directory so the rename itself survives a crash. Throws LabFailure.
  */
 export function writeFileAtomic(given: string, bytes: Uint8Array, mode = 0o644): void {
-  const hint = 'Check that the directory exists, is writable and has space.';
-  // rename() replaces whatever has the name: a symlink is followed to the file it names, an
-  // existing file keeps its permissions, and anything else (/dev/null, a FIFO) is refused, not
-  // turned into a regular file.
-  let file = given;
-  let keep = false;
-  try {
-    const st = fs.lstatSync(given);
-    if (st.isSymbolicLink()) file = fs.realpathSync(given);
-    const real = file === given ? st : fs.statSync(file);
-    if (!real.isFile()) {
-      const what = real.isDirectory() ? 'a directory' : real.isCharacterDevice() ? 'a character device' : real.isBlockDevice() ? 'a block device' : real.isFIFO() ? 'a FIFO' : real.isSocket() ? 'a socket' : 'not a regular file';
-      throw new LabFailure(errnoError(`write ${given}`, real.isDirectory() ? 'EISDIR' : 'EEXIST', 'Name a new file, or an existing regular file to replace.', { message: `${file} is ${what}: Doorbell writes only regular files, and would replace it with one`, path: given }));
+  commitStaged(stageFile(given, bytes, mode));
+}
+
+/** procfs, sysfs, debugfs: the kernel's, where a user's output never goes (statfs f_type). */
+const KERNEL_FS: Record<number, string> = { 0x9fa0: 'procfs', 0x62656572: 'sysfs', 0x64626720: 'debugfs', 0x73636673: 'securityfs', 0x27e0eb: 'cgroupfs', 0x63677270: 'cgroup2' };
+
+/** The kernel filesystem `p` (or its nearest existing ancestor) is on, or null. */
+export function kernelFs(p: string): string | null {
+  let d = path.resolve(p);
+  for (;;) {
+    try { return KERNEL_FS[Number(fs.statfsSync(d).type)] ?? null; } catch { /* not there yet: its parent */ }
+    const up = path.dirname(d);
+    if (up === d) return null;
+    d = up;
+  }
+}
+
+/**
+ * A LabError for a failed file operation: `what: ENAME (n, text)` (the errno once, name and number),
+ * the path, and what to do — with a hint of its own when the path is on procfs or sysfs, where no
+ * output file can be created. `what` defaults to the system call that failed.
+ */
+export function ioError(op: string, caught: unknown, hint: string, file: string, opts: { what?: string; where?: string } = {}): LabError {
+  const c = (caught ?? {}) as { code?: unknown; errno?: unknown; syscall?: unknown };
+  const e = toLabError(op, caught, hint);
+  // Node's errno is negative; its code is the name, also for numbers common/errno.ts does not list.
+  if (typeof c.code === 'string' && /^E[A-Z0-9]+$/.test(c.code) && typeof c.errno === 'number') {
+    const num = Math.abs(c.errno);
+    const text = errnoText(num);
+    e.errno = num;
+    e.errnoName = c.code;
+    const what = opts.what ?? `${typeof c.syscall === 'string' ? c.syscall : op} failed`;
+    e.message = `${what ? `${what}: ` : ''}${c.code} (${num}${text.startsWith('errno ') ? '' : `, ${text}`})`;
+  }
+  e.path = file;
+  const where = opts.where ?? file;
+  const kfs = kernelFs(where);
+  if (kfs) e.hint = `${where} is on ${kfs}, the kernel's own filesystem, where no file can be created: write the output to a directory on a disk (e.g. ./out).`;
+  return e;
+}
+
+/**
+ * mkdir -p that names the directory it could not create, with its errno. Node's recursive mkdir is
+ * not used: on procfs (mkdir /proc/x answers ENOENT while /proc exists) it retries forever.
+ */
+export function mkdirp(dir: string, created: string[] = []): string[] {
+  const abs = path.resolve(dir);
+  const missing: string[] = [];
+  for (let d = abs; ; d = path.dirname(d)) {
+    try {
+      const st = fs.statSync(d);
+      if (!st.isDirectory()) throw new LabFailure(errnoError(`mkdir ${abs}`, 'ENOTDIR', 'Choose a path whose parents are directories.', { path: d, message: `${d} is ${fileKind(st)}, not a directory` }));
+      break;
+    } catch (e) {
+      if (e instanceof LabFailure) throw e;
+      if ((e as { code?: string }).code !== 'ENOENT' || path.dirname(d) === d) throw new LabFailure(ioError(`stat ${d}`, e, 'Choose a directory you can write to.', d, { what: '' }));
+      missing.push(d);
     }
-    mode = real.mode & 0o7777;
-    keep = true;
-  } catch (e) {
-    if (e instanceof LabFailure) throw e;
-    if ((e as { code?: string }).code !== 'ENOENT') throw new LabFailure({ ...toLabError(`write ${given}`, e, hint), path: given });
   }
-  const dir = path.dirname(path.resolve(file));
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`);
-  let fd: number | null = null;
-  try {
-    fd = fs.openSync(tmp, 'wx', mode);
-    if (keep) fs.fchmodSync(fd, mode); // the umask does not change what the replaced file had
-    let off = 0;
-    while (off < bytes.length) off += fs.writeSync(fd, bytes, off, bytes.length - off);
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
-    fd = null;
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    if (fd !== null) { try { fs.closeSync(fd); } catch { /* already failing */ } }
-    try { fs.unlinkSync(tmp); } catch { /* never created, or already renamed */ }
-    throw new LabFailure({ ...toLabError(`write ${file}`, e, hint), path: file });
+  for (const d of missing.reverse()) {
+    try { fs.mkdirSync(d); created.push(d); } catch (e) {
+      if ((e as { code?: string }).code === 'EEXIST' && fs.statSync(d).isDirectory()) continue;
+      throw new LabFailure(ioError(`mkdir ${d}`, e, 'Choose a directory you can write to.', d, { what: '' }));
+    }
   }
-  // The rename is durable once the directory is; a filesystem that cannot fsync a directory
-  // (EINVAL/EISDIR on some) still has the file in place, so that is not an error.
-  try {
-    const dfd = fs.openSync(dir, 'r');
-    try { fs.fsyncSync(dfd); } finally { fs.closeSync(dfd); }
-  } catch { /* best effort */ }
+  return created;
 }

@@ -2,10 +2,11 @@
 // `doorbell affinity BDF VECTOR CPULIST`: move one vector, verify, print the verdict.
 // Also: `--spread CPULIST` / `--pin CPULIST` for every vector of BDF, `--undo`, `--restore-all`,
 // `--journal` (outstanding changes and what a restore would do).
-import { formatError, LabFailure } from '../../../common/errors.js';
+import { ERRNO } from '../../../common/errno.js';
+import { LabFailure } from '../../../common/errors.js';
 import { AffinityEditor, type EditResult, type RestoreOutcome } from '../../affinity/editor.js';
 import { AffinityJournal } from '../../affinity/journal.js';
-import { decimal, EXIT, parseFlags, type CliContext, type Command } from '../context.js';
+import { decimal, EXIT, formatFailure, parseFlags, type CliContext, type Command } from '../context.js';
 
 const USAGE = [
   'doorbell [--lab SPEC] affinity BDF VECTOR CPULIST [--json]',
@@ -24,7 +25,8 @@ function normBdf(s: string): string {
 
 function printEdit(ctx: CliContext, r: EditResult): void {
   ctx.out(`${r.bdf} vector ${r.index} (IRQ ${r.irq ?? '-'}): ${r.before.affinity ?? '?'} → ${r.requested}`);
-  ctx.out(`  verdict: ${r.verdict.headline}`);
+  const errno = r.verdict.errno;
+  ctx.out(`  verdict: ${r.verdict.headline}${errno ? ` [${errno}${errno in ERRNO ? ` ${ERRNO[errno as keyof typeof ERRNO]}` : ''}]` : ''}`);
   ctx.out(`  ${r.verdict.explanation}`);
   for (const e of r.verdict.evidence) ctx.out(`    - ${e}`);
   if (r.verdict.kind !== 'verified') ctx.out(`  hint: ${r.verdict.hint}`);
@@ -38,7 +40,8 @@ function printRestore(ctx: CliContext, o: RestoreOutcome): void {
 
 async function offerRecovery(ctx: CliContext, ed: AffinityEditor): Promise<void> {
   try {
-    const items = (await ed.recovery()).filter((i) => i.action === 'restore');
+    // Changes of a Doorbell that still runs (the console, another command) are its own to undo.
+    const items = (await ed.recovery()).filter((i) => i.action === 'restore' && i.run !== 'other');
     if (items.length === 0) return;
     const crashed = items.filter((i) => i.interrupted).length;
     ctx.err(`doorbell: ${items.length} affinity change(s) Doorbell made are still in force${crashed ? ` (${crashed} from an interrupted session)` : ''}: ${items.map((i) => `IRQ ${i.irq} ${i.current} (was ${i.original})`).join(', ')}. Run \`doorbell affinity --restore-all\` to restore them.`);
@@ -82,21 +85,31 @@ export const affinity: Command = {
           return !o || o.action !== 'restore' || o.result?.verdict.kind === 'verified' || o.result?.verdict.kind === 'unconfirmed' ? EXIT.OK : EXIT.FAIL;
         }
         case 'restore-all': {
-          const all = await ed.restoreAll();
-          if (json) ctx.out(JSON.stringify(all, null, 2));
-          else if (all.length === 0) ctx.out('nothing to restore: no outstanding change on this lab');
-          else for (const o of all) printRestore(ctx, o);
+          const running = (await ed.recovery()).filter((i) => i.run === 'other' && i.action === 'restore');
+          const all = await ed.restoreAll({ running: false });
+          if (json) ctx.out(JSON.stringify({ restored: all, leftToRunning: running }, null, 2));
+          else {
+            if (all.length === 0) ctx.out(`nothing to restore: no outstanding change on this lab${running.length ? ' but those of a Doorbell still running' : ''}`);
+            for (const o of all) printRestore(ctx, o);
+            // Not taken from under a console that still shows (and may undo) them; --undo takes one anyway.
+            for (const i of running) ctx.out(`IRQ ${i.irq} (${i.bdf} vector ${i.index}): left alone — changed by a Doorbell that is still running (${i.original} → ${i.lastWritten}); undo it there, or stop it and run --restore-all again, or \`doorbell affinity --undo ${i.bdf} ${i.index}\` restores it now`);
+          }
           return all.some((o) => o.result?.verdict.kind === 'refused') ? EXIT.FAIL : EXIT.OK;
         }
         case 'journal': {
           const items = await ed.recovery();
-          if (json) ctx.out(JSON.stringify({ file: ed.journal.file, outstanding: items, changes: ed.journal.changes().length }, null, 2));
+          const changes = ed.journal.changes().length;
+          const damage = ed.journal.damage();
+          if (json) ctx.out(JSON.stringify({ file: ed.journal.file, outstanding: items, changes, damage }, null, 2));
           else {
-            ctx.out(`journal: ${ed.journal.file} (${ed.journal.changes().length} changes)`);
+            ctx.out(`journal: ${ed.journal.file} (${changes} changes)`);
+            if (damage) ctx.err(`doorbell affinity: warning: ${damage.message}\n  hint: ${damage.hint}`);
             if (items.length === 0) ctx.out('no outstanding change on this lab');
-            for (const i of items) ctx.out(`IRQ ${i.irq} (${i.bdf} vector ${i.index}): ${i.original} → ${i.lastWritten}, now ${i.current ?? '?'}: ${i.action} — ${i.why}`);
+            const whose = { this: '', other: ' [by a Doorbell still running]', ended: ' [by a Doorbell that ended]' } as const;
+            for (const i of items) ctx.out(`IRQ ${i.irq} (${i.bdf} vector ${i.index}): ${i.original} → ${i.lastWritten}, now ${i.current ?? '?'}: ${i.action}${whose[i.run]} — ${i.why}`);
           }
-          return EXIT.OK;
+          // A journal with unreadable lines is not a clean answer: changes recorded only there are unknown.
+          return damage ? EXIT.FAIL : EXIT.OK;
         }
       }
       if (json) ctx.out(JSON.stringify(edits.length === 1 ? edits[0] : edits, null, 2));
@@ -107,7 +120,7 @@ export const affinity: Command = {
         ctx.err(`doorbell affinity: ${e.error.message}\n  hint: ${e.error.hint}`);
         return EXIT.USAGE;
       }
-      if (e instanceof LabFailure) { ctx.err(`doorbell affinity: ${formatError(e.error)}`); return e.error.errnoName === 'ENOENT' || e.error.errnoName === 'ENODEV' ? EXIT.USAGE : EXIT.FAIL; }
+      if (e instanceof LabFailure) { ctx.err(`doorbell affinity: ${formatFailure(e.error)}`); return e.error.errnoName === 'ENOENT' || e.error.errnoName === 'ENODEV' ? EXIT.USAGE : EXIT.FAIL; }
       throw e;
     } finally {
       await lab.close();

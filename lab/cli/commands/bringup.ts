@@ -2,12 +2,12 @@
 // `doorbell bringup BDF [--run [--up-to STEP]] [--json]`: the guided bring-up checklist of one
 // device. Without --run it lists the steps (and whether the device is held by another process);
 // with --run it runs them in order, stops at the first failure, and always rolls back.
-import { formatError, LabFailure } from '../../../common/errors.js';
+import { LabFailure } from '../../../common/errors.js';
 import { BRINGUP_STEPS, type BringupChecklist, type BringupStepId } from '../../../common/model/index.js';
 import { AffinityEditor } from '../../affinity/editor.js';
 import { AffinityJournal } from '../../affinity/journal.js';
 import { BringupRunner } from '../../bringup/runner.js';
-import { EXIT, parseFlags, type CliContext, type Command } from '../context.js';
+import { EXIT, failureLine, formatFailure, parseFlags, type CliContext, type Command } from '../context.js';
 
 const USAGE = [
   'doorbell [--lab SPEC] bringup BDF [--run [--up-to STEP]] [--json]',
@@ -23,10 +23,12 @@ function print(ctx: CliContext, c: BringupChecklist): void {
   ctx.out(`bring-up of ${c.bdf} on ${c.lab}`);
   if (c.passive) ctx.out(`passive: ${c.passive.why}`);
   c.steps.forEach((s, i) => {
-    ctx.out(`${MARK[s.state]} ${i + 1}. ${s.title} — ${s.state}${s.summary ? `: ${s.summary}` : ''}`);
+    // A failure names the operation that failed and the kernel's errno, name and number.
+    const outcome = s.error && (s.state === 'failed' || s.state === 'skipped') ? failureLine(s.error) : s.summary;
+    ctx.out(`${MARK[s.state]} ${i + 1}. ${s.title} — ${s.state}${outcome ? `: ${outcome}` : ''}`);
     if (s.state === 'pending') ctx.out(`     ${s.does}`);
     for (const e of s.evidence) ctx.out(`     - ${e}`);
-    if (s.ops.length) ctx.out(`     kernel: ${s.ops.map((o) => `${o.op}${o.ok ? '' : ` → ${o.errnoName}`}`).join('; ')}`);
+    if (s.ops.length) ctx.out(`     kernel: ${s.ops.map((o) => `${o.op}${o.ok ? '' : ` → ${o.errnoName ?? 'error'}${o.errno !== null ? ` (${o.errno})` : ''}`}`).join('; ')}`);
     if (s.state === 'failed' || s.state === 'skipped') {
       if (s.explanation) ctx.out(`     why: ${s.explanation}`);
       if (s.error) ctx.out(`     what to do: ${s.error.hint}`);
@@ -52,7 +54,7 @@ export const bringup: Command = {
     if (upTo !== undefined && !flags.run) return bad('--up-to needs --run');
     let lab;
     try { lab = await ctx.openLab(); } catch (e) {
-      ctx.err(e instanceof LabFailure ? formatError(e.error) : String(e));
+      ctx.err(`doorbell bringup: ${e instanceof LabFailure ? formatFailure(e.error) : String(e)}`);
       return EXIT.USAGE;
     }
     try {
@@ -64,7 +66,7 @@ export const bringup: Command = {
         // A partial run (--up-to) must not leave anything open when the CLI exits.
         if (flags.run && c.holding.length > 0) c = await runner.runStep('rollback');
       } catch (e) {
-        ctx.err(e instanceof LabFailure ? formatError(e.error) : String(e));
+        ctx.err(`doorbell bringup: ${e instanceof LabFailure ? formatFailure(e.error) : String(e)}`);
         return EXIT.USAGE;
       }
       if (flags.json) ctx.out(JSON.stringify(c, null, 2));

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 // `doorbell gen-sysroot DIR --cpus N --irqs M --devices D --vectors V [--seed S] [--arch A]`:
 // write a synthetic machine (for load testing) that `--lab linux:DIR` opens like a captured one.
-import fs from 'node:fs';
+// DIR is replaced whole if gen-sysroot wrote it; any other non-empty directory is refused, or with
+// --force renamed to DIR.old-N first (never deleted).
+import { LabFailure } from '../../../common/errors.js';
 import { checkOptions, writeSysroot, type GenArch, type GenOptions } from '../../gen/index.js';
-import { EXIT, parseFlags, type Command } from '../context.js';
+import { EXIT, formatFailure, parseFlags, type Command } from '../context.js';
 
 export const genSysroot: Command = {
   name: 'gen-sysroot',
@@ -29,13 +31,17 @@ export const genSysroot: Command = {
     const bad = checkOptions(opts) ?? (Number.isNaN(opts.seed) ? '--seed must be a non-negative integer' : null);
     if (bad) return usage(bad);
     const dir = positional[0]!;
-    if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0 && flags.force !== true) {
-      ctx.err(`doorbell gen-sysroot: ${dir} is not empty; pass --force to write over it`);
-      return EXIT.FAIL;
-    }
     const t0 = performance.now();
-    const t = writeSysroot(dir, opts);
+    let t: ReturnType<typeof writeSysroot>;
+    try {
+      t = writeSysroot(dir, opts, { aside: flags.force === true });
+    } catch (e) {
+      if (e instanceof LabFailure) { ctx.err(`doorbell gen-sysroot: ${formatFailure(e.error)}`); return EXIT.FAIL; }
+      throw e;
+    }
     const m = t.machine;
+    if (t.replaced.kind === 'generated') ctx.out(`replaced the tree gen-sysroot had written at ${t.dir}`);
+    if (t.replaced.kind === 'moved') ctx.out(`moved what was at ${t.dir} to ${t.replaced.to} (nothing in it was changed)`);
     ctx.out(`wrote ${t.dir}: ${m.cpus.length} CPUs, ${m.irqs.length} IRQs, ${m.devices.length} devices × ${opts.vectors} vectors, ` +
       `/proc/interrupts ${(t.interruptsBytes / 1e6).toFixed(1)} MB, ${t.files} files in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     ctx.out(`open it with: doorbell --lab linux:${t.dir} devices`);

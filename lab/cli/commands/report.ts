@@ -2,9 +2,9 @@
 // `doorbell report -o DIR|FILE [--device BDF]`: the bug-report bundle on a headless machine — a
 // plain-text report for a mailing list and the snapshot beside it (the window PNG is added by the
 // app, which has a window).
-import { formatError, LabFailure } from '../../../common/errors.js';
+import { LabFailure } from '../../../common/errors.js';
 import { collectReport, writeBundle } from '../../report/index.js';
-import { EXIT, parseFlags, type Command } from '../context.js';
+import { EXIT, failureLine, formatFailure, parseFlags, type Command } from '../context.js';
 import { expandShort, parseInterval } from './snapshot.js';
 
 export const report: Command = {
@@ -34,11 +34,18 @@ export const report: Command = {
         progress: (l) => ctx.err(`doorbell report: ${l}`),
       });
       ctx.err('doorbell report: writing the bundle');
-      const w = writeBundle({ out: flags.out, snapshot: c.bytes, text: c.text });
+      let w: ReturnType<typeof writeBundle>;
+      try {
+        w = writeBundle({ out: flags.out, snapshot: c.bytes, text: c.text });
+      } catch (e) {
+        // writeBundle writes the whole bundle or removes what it began.
+        if (e instanceof LabFailure) { ctx.err(`doorbell report: ${failureLine(e.error)}\n  no file of the bundle was written\n  hint: ${e.error.hint}`); return EXIT.FAIL; }
+        throw e;
+      }
       ctx.err(`doorbell report: wrote ${w.report} (${Buffer.byteLength(c.text)} bytes) and ${w.snapshot} (${c.bytes.length} bytes)`);
       return EXIT.OK;
     } catch (e) {
-      if (e instanceof LabFailure) { ctx.err(`doorbell report: ${formatError(e.error)}`); return EXIT.FAIL; }
+      if (e instanceof LabFailure) { ctx.err(`doorbell report: ${formatFailure(e.error)}`); return EXIT.FAIL; }
       throw e;
     } finally {
       await lab.close();

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 // `doorbell snapshot -o FILE [--redact] [--redact-cmdline] [--interval MS]`: save everything the
 // views show to one file that `--lab snapshot:FILE` opens read-only anywhere.
-import { formatError, LabFailure } from '../../../common/errors.js';
+import { LabFailure } from '../../../common/errors.js';
 import { captureSnapshot, encodeSnapshot, redactPayload, writeFileAtomic } from '../../snapshot/index.js';
-import { decimal, EXIT, parseFlags, type CliContext, type Command } from '../context.js';
+import { decimal, EXIT, formatFailure, parseFlags, type CliContext, type Command } from '../context.js';
 
 /** `-o X` is `--out X`. */
 export function expandShort(args: string[]): string[] {
@@ -41,7 +41,7 @@ export const snapshot: Command = {
       ctx.err(`doorbell snapshot: wrote ${flags.out} (${bytes.length} bytes, ${header.payloadBytes} uncompressed, sha256 ${header.sha256.slice(0, 16)}…${redacted.length ? `, redacted ${redacted.join(', ')}` : ''})`);
       return EXIT.OK;
     } catch (e) {
-      if (e instanceof LabFailure) { ctx.err(`doorbell snapshot: ${formatError(e.error)}`); return EXIT.FAIL; }
+      if (e instanceof LabFailure) { ctx.err(`doorbell snapshot: ${formatFailure(e.error)}`); return EXIT.FAIL; }
       throw e;
     } finally {
       await lab.close();

@@ -144,7 +144,85 @@ describe('doorbell gen-sysroot', () => {
     expect(r.out).toMatch(/4 CPUs, 38 IRQs, 2 devices × 3 vectors/);
     expect(r.out).toContain(`--lab linux:${dir}`);
     expect(fs.existsSync(path.join(dir, 'proc/interrupts'))).toBe(true);
-    expect((await run([dir, '--cpus', '4', '--devices', '2', '--vectors', '3'])).code).toBe(1); // not empty, no --force
+  });
+
+  const siblings = (dir: string) => fs.readdirSync(path.dirname(dir)).filter((n) => n !== path.basename(dir));
+
+  it('re-run into its own tree replaces it whole: no IRQ or device of the earlier, larger tree is left', async () => {
+    const dir = path.join(tmp(), 'again');
+    expect((await run([dir, '--cpus', '4', '--devices', '3', '--vectors', '4', '--seed', '9'])).code).toBe(0);
+    const irqs = () => fs.readdirSync(path.join(dir, 'proc/irq')).filter((n) => /^\d+$/.test(n)).sort();
+    const before = irqs();
+    expect(before).toHaveLength(3 * 4 + 32);
+    expect(fs.readdirSync(path.join(dir, 'sys/bus/pci/devices'))).toHaveLength(3);
+    const r = await run([dir, '--cpus', '4', '--devices', '1', '--vectors', '1', '--seed', '9']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain(`replaced the tree gen-sysroot had written at ${dir}`);
+    expect(irqs()).toHaveLength(1 * 1 + 32);
+    expect(fs.readdirSync(path.join(dir, 'sys/bus/pci/devices'))).toEqual(['0000:01:00.0']);
+    expect(siblings(dir)).toEqual([]); // no temporary tree beside it
+    const lab = await openLinuxLab({ root: dir, reason: 'test' });
+    expect((await lab.devices()).map((d) => d.vectorCount)).toEqual([1]);
+    await lab.close();
+  });
+
+  it('a directory it did not write is refused, untouched; --force moves it aside, never deletes it', async () => {
+    const dir = path.join(tmp(), 'mine');
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, 'notes.txt'), 'an engineer\'s notes\n');
+    const r = await run([dir, '--cpus', '2', '--devices', '1', '--vectors', '1']);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(`doorbell gen-sysroot: gen-sysroot ${dir}: ${dir} is not empty and is not a tree gen-sysroot wrote (it has no .generated.json): Doorbell replaces only its own trees [ENOTEMPTY 39]\n` +
+      `  hint: Name a new or empty directory; or pass --force to rename ${dir} to ${dir}.old-N (nothing in it is deleted) and write the tree in its place.`);
+    expect(fs.readdirSync(dir)).toEqual(['notes.txt']);
+    expect(siblings(dir)).toEqual([]);
+    const f = await run([dir, '--cpus', '2', '--devices', '1', '--vectors', '1', '--force']);
+    expect(f.code, f.err).toBe(0);
+    expect(f.out).toContain(`moved what was at ${dir} to ${dir}.old-1 (nothing in it was changed)`);
+    expect(fs.readFileSync(path.join(`${dir}.old-1`, 'notes.txt'), 'utf8')).toBe('an engineer\'s notes\n');
+    expect(fs.existsSync(path.join(dir, 'proc/interrupts'))).toBe(true);
+    expect(fs.existsSync(path.join(dir, 'notes.txt'))).toBe(false);
+    expect(siblings(dir)).toEqual([`${path.basename(dir)}.old-1`]);
+  });
+
+  it('an empty directory is filled; a file in the way is refused', async () => {
+    const dir = path.join(tmp(), 'empty');
+    fs.mkdirSync(dir);
+    expect((await run([dir, '--cpus', '2', '--devices', '1', '--vectors', '1'])).code).toBe(0);
+    expect(fs.existsSync(path.join(dir, '.generated.json'))).toBe(true);
+    const file = path.join(tmp(), 'file');
+    fs.writeFileSync(file, 'x');
+    const r = await run([file, '--cpus', '2', '--devices', '1', '--vectors', '1']);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(`doorbell gen-sysroot: gen-sysroot ${file}: ${file} is a regular file, not a directory [ENOTDIR 20]\n` +
+      '  hint: Name a new directory, an empty one, or a tree gen-sysroot wrote.');
+    expect(fs.readFileSync(file, 'utf8')).toBe('x');
+  });
+
+  it('a failure halfway leaves neither a half tree nor the earlier tree damaged', async () => {
+    const dir = path.join(tmp(), 'half');
+    expect((await run([dir, '--cpus', '2', '--devices', '2', '--vectors', '2'])).code).toBe(0);
+    const before = fs.readFileSync(path.join(dir, 'proc/interrupts'));
+    // The disk fills up halfway through the new tree (a read-only parent would not stop root).
+    const real = fs.writeFileSync;
+    let n = 0;
+    fs.writeFileSync = ((...a: Parameters<typeof real>) => { if (++n === 50) throw Object.assign(new Error('ENOSPC: no space left on device, open'), { code: 'ENOSPC', errno: -28, syscall: 'open' }); return real(...a); }) as typeof real;
+    try {
+      const r = await run([dir, '--cpus', '4', '--devices', '3', '--vectors', '3']);
+      expect(r.code).toBe(1);
+      expect(r.err).toBe(`doorbell gen-sysroot: gen-sysroot ${dir}: open failed: ENOSPC (28, No space left on device)\n  hint: Check that the directory is writable and has space.`);
+    } finally {
+      fs.writeFileSync = real;
+    }
+    expect(fs.readFileSync(path.join(dir, 'proc/interrupts'))).toEqual(before);
+    expect(siblings(dir)).toEqual([]);
+  });
+
+  it('an output path on procfs is refused at once with the errno, not retried forever', async () => {
+    const r = await run(['/proc/nonexistent/tree', '--cpus', '2', '--devices', '1', '--vectors', '1']);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe('doorbell gen-sysroot: mkdir /proc/nonexistent: ENOENT (2, No such file or directory)\n' +
+      '  hint: /proc/nonexistent is on procfs, the kernel\'s own filesystem, where no file can be created: write the output to a directory on a disk (e.g. ./out).');
   });
 
   it('refuses bad options with usage', async () => {

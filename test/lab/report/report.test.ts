@@ -2,6 +2,7 @@
 // The text report and the bundle: readable in a mailing list (no ANSI, tables within 100 columns),
 // naming the device, its vectors, the address map and the findings; `doorbell report` writes the
 // text and the snapshot beside it, to a directory or next to a file.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -121,6 +122,34 @@ describe('doorbell report', () => {
     expect(r.code, r.err).toBe(0);
     expect(fs.readFileSync(file, 'utf8')).toContain('Vectors of 0000:00:02.0');
     expect(readSnapshotFile(path.join(tmp, 'e1000e.dbsnap')).ok).toBe(true);
+  });
+
+  it('a bundle that cannot be written whole leaves nothing: not the snapshot, not a temporary, not a new directory', async () => {
+    const d = fs.mkdtempSync(path.join(tmp, 'half-'));
+    const fifo = path.join(d, 'bug.txt');
+    execFileSync('mkfifo', [fifo]); // the report's own name is taken by something that is not a file
+    const r = await run('--lab', `linux:${E1000E}`, 'report', '-o', fifo, '--interval', '0');
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`doorbell report: write ${fifo}: ${fifo} is a FIFO: Doorbell writes only regular files, and would replace it with one [EEXIST 17]\n` +
+      '  no file of the bundle was written\n  hint: Name a new file, or an existing regular file to replace.');
+    expect(fs.readdirSync(d)).toEqual(['bug.txt']); // no bug.dbsnap written before the failure, no .tmp
+    // A new directory whose report.txt cannot be written: the directory is not left behind either.
+    const nd = path.join(d, 'new', 'deeper');
+    const real = fs.writeSync;
+    let calls = 0;
+    fs.writeSync = ((...a: Parameters<typeof real>) => { if (++calls === 2) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28, syscall: 'write' }); return real(...a); }) as typeof real;
+    let w: Awaited<ReturnType<typeof run>>;
+    try { w = await run('--lab', `linux:${E1000E}`, 'report', '-o', `${nd}/`, '--interval', '0'); } finally { fs.writeSync = real; }
+    expect(w.code).toBe(1);
+    expect(w.err).toContain(`doorbell report: write ${nd}/report.txt: write failed: ENOSPC (28, No space left on device)\n  no file of the bundle was written\n`);
+    expect(fs.readdirSync(d)).toEqual(['bug.txt']);
+  });
+
+  it('-o under /proc is refused at once with the errno and what to do', async () => {
+    const r = await run('--lab', `linux:${E1000E}`, 'report', '-o', '/proc/nonexistent/bundle/', '--interval', '0');
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('doorbell report: mkdir /proc/nonexistent: ENOENT (2, No such file or directory)\n  no file of the bundle was written\n' +
+      '  hint: /proc/nonexistent is on procfs, the kernel\'s own filesystem, where no file can be created: write the output to a directory on a disk (e.g. ./out).');
   });
 
   it('an unknown device or missing -o is a usage error', async () => {

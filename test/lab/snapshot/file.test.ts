@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The file format: encode/decode, atomic writes, redaction, and refusal of every damaged, foreign
 // or newer file with a LabError naming the file and what was wrong — never an exception.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,7 +13,7 @@ import {
   captureSnapshot, decodeSnapshot, encodeSnapshot, openSnapshotLab, readSnapshotFile, redactPayload, writeFileAtomic,
   SNAPSHOT_FORMAT, SNAPSHOT_VERSION, type SnapshotPayload,
 } from '../../../lab/snapshot/index.js';
-import { sha256 } from '../../../lab/snapshot/file.js';
+import { MAX_FILE_BYTES, sha256 } from '../../../lab/snapshot/file.js';
 import { toFileForm } from '../../../lab/snapshot/sparse.js';
 import { E1000E } from '../../fixtures/sysroots/paths.js';
 
@@ -231,7 +231,7 @@ describe('refusals', () => {
   it('a gzip bomb is refused without inflating it all', () => {
     const big = zlib.gzipSync(Buffer.alloc(8 * 1024 * 1024, 0x20));
     expect(big.length).toBeLessThan(64 * 1024);
-    expect(refused(big, 'f', 1024 * 1024).message).toMatch(/inflates to more than 1048576 bytes/);
+    expect(refused(big, 'f', 1024 * 1024).message).toBe('f inflates to more than 1 MiB (1048576 bytes), the most Doorbell inflates of a snapshot');
   });
 });
 
@@ -281,6 +281,52 @@ describe('files', () => {
     } catch (e) {
       expect(e).toBeInstanceOf(LabFailure);
       expect((e as LabFailure).error).toMatchObject({ errnoName: 'ENOENT', path: f });
+    }
+  });
+
+  it('a FIFO is refused without reading from it (it would block, or never end like /dev/zero)', async () => {
+    const fifo = path.join(fs.mkdtempSync(path.join(tmp, 'fifo-')), 'stream.dbsnap');
+    execFileSync('mkfifo', [fifo]);
+    // A writer that sends a few bytes and closes, so that a reader that does open the FIFO returns
+    // (with a different refusal) instead of blocking this test; it is ended below if nothing read.
+    const writer = spawn('sh', ['-c', `printf '{"junk":1}' > '${fifo}'`], { stdio: 'ignore' });
+    try {
+      const r = readSnapshotFile(fifo);
+      expect(r).toMatchObject({ ok: false, error: { op: 'open snapshot', path: fifo } });
+      if (r.ok) return;
+      expect(r.error.message).toBe(`${fifo} is a FIFO, not a snapshot file: Doorbell reads snapshots only from regular files`);
+      expect(r.error.hint).toContain('To open a stream, save it to a file first.');
+    } finally {
+      writer.kill();
+    }
+  });
+
+  it('a file past the size limit is refused before it is read, naming the limit', () => {
+    const f = path.join(tmp, 'huge.dbsnap');
+    const fd = fs.openSync(f, 'w');
+    fs.ftruncateSync(fd, MAX_FILE_BYTES + 1); // sparse: no disk space used
+    fs.closeSync(fd);
+    const r = readSnapshotFile(f);
+    expect(r).toMatchObject({ ok: false, error: { op: 'open snapshot', path: f, detail: { limit: MAX_FILE_BYTES } } });
+    if (!r.ok) expect(r.error.message).toBe(`${f} is ${MAX_FILE_BYTES + 1} bytes, more than the 512 MiB (536870912 bytes) Doorbell reads from a snapshot file`);
+    fs.rmSync(f);
+    // The same limit, smaller, on a real file.
+    const small = path.join(tmp, 'small-limit.dbsnap');
+    fs.writeFileSync(small, good);
+    const s = readSnapshotFile(small, { maxFileBytes: 64 });
+    if (!s.ok) expect(s.error.message).toBe(`${small} is ${good.length} bytes, more than the 64 bytes Doorbell reads from a snapshot file`);
+    expect(s.ok).toBe(false);
+    expect(readSnapshotFile(small).ok).toBe(true);
+  });
+
+  it('a file written into a directory that does not exist names the directory, the errno once, and its number', () => {
+    const f = path.join(tmp, 'absent', 'a.dbsnap');
+    try {
+      writeFileAtomic(f, good);
+      expect.unreachable();
+    } catch (e) {
+      expect((e as LabFailure).error).toMatchObject({ op: `write ${f}`, errno: 2, errnoName: 'ENOENT', path: f,
+        message: `create a file in ${path.dirname(f)}: ENOENT (2, No such file or directory)` });
     }
   });
 
