@@ -55,7 +55,13 @@ export function parseLabSpec(spec: string, probe: () => { linux: boolean; reason
     for (const kv of query.split('&').filter(Boolean)) {
       const [k, v] = kv.split('=', 2);
       if (!k || v === undefined) bad(spec, `"${kv}" is not key=value`);
-      params[k] = decodeURIComponent(v);
+      // One value per key: a second would silently replace the first (several bugs are bug=A,B).
+      if (Object.hasOwn(params, k)) bad(spec, `${k} is given twice (${k}=${params[k]} and ${kv})${k === 'bug' ? '; name several bugs in one, bug=A,B' : '; give it once'}`);
+      try {
+        params[k] = decodeURIComponent(v);
+      } catch {
+        bad(spec, `"${kv}" is not valid percent-encoding: each % starts a UTF-8 byte in hex, like %2C for ","; write % itself as %25`);
+      }
     }
     return { kind: 'sim', scenario, params, reason: 'asked for with --lab sim' };
   }

@@ -56,6 +56,22 @@ export function decimal(v: unknown): number {
 }
 
 /**
+ * A PCI address as typed: `0000:03:00.0`, or `03:00.0` as lspci prints it (domain 0), in either
+ * case; the full lower-case form sysfs names it by, or null. Anything else never reaches the lab:
+ * `..` or `a/b` would be a path under /sys/bus/pci/devices, not a device.
+ */
+export function parseBdf(v: string): string | null {
+  const b = v.toLowerCase();
+  if (/^[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/.test(b)) return `0000:${b}`;
+  return /^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/.test(b) ? b : null;
+}
+
+/** Why `v` is not a BDF, for a usage error. */
+export function notBdf(v: string): string {
+  return `"${v}" is not a PCI address such as 0000:03:00.0 (or 03:00.0 as lspci prints it); \`doorbell devices\` lists them`;
+}
+
+/**
  * A LabError on one line as the CLI prints it: `op: message [ENAME n]` — the operation and the errno
  * once each, the errno always with its number (a message that already starts with the operation, or
  * already shows `ENAME (n`, is not repeated). An empty `op` is left out.

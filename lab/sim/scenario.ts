@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ERRNO, errnoText } from '../../common/errno.js';
 import { LabFailure } from '../../common/errors.js';
 import { parseCpuList } from '../../common/cpulist.js';
 
@@ -99,29 +100,186 @@ export function scenarioNames(): string[] {
   }
 }
 
+const OP = 'open lab sim';
+
+/** Far more than any scenario a person writes (a 2048-vector device is 4 kB); a larger file is not one. */
+export const MAX_SCENARIO_BYTES = 16 * 1024 * 1024;
+
+/** The fields every scenario has at its top level: a JSON file with none of them is some other file. */
+const TOP_FIELDS = ['name', 'arch', 'kernel', 'cpus', 'iommu', 'irqchip', 'devices'];
+
+function builtIns(): string {
+  const names = scenarioNames();
+  return names.length ? `the built-in scenarios are sim:NAME with NAME one of ${names.join(', ')}` : `no built-in scenario was found (${scenariosDir()} is missing)`;
+}
+
+function edits(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length]!;
+}
+
+/** The built-in scenario a mistyped name most likely meant (`x86_vtd_ir`, `x86-vtd`, `ARM64-its-smmuv3`), or null. */
+export function closestScenario(typed: string): string | null {
+  const t = typed.toLowerCase().replace(/_/g, '-');
+  const scored = scenarioNames().map((name) => ({
+    name,
+    // A start of a name (`x86-vtd`, `arm64`) counts as one typo; `x` or `x86` names no one scenario.
+    d: t.length >= 4 && (name.startsWith(t) || t.startsWith(name)) ? Math.min(1, edits(t, name)) : edits(t, name),
+  })).sort((a, b) => a.d - b.d);
+  const [best, next] = scored;
+  if (!best || best.d > Math.max(2, Math.floor(best.name.length / 4)) || (next && next.d === best.d)) return null;
+  return best.name;
+}
+
+/** A failed fs call as a LabError: the errno name and number as the kernel gave them (Node keeps -errno). */
+function ioFailure(file: string, what: string, e: unknown, hint: string): LabFailure {
+  const code = (e as { code?: unknown }).code;
+  const errno = (e as { errno?: unknown }).errno;
+  if (typeof code !== 'string' || typeof errno !== 'number') {
+    return new LabFailure({ op: OP, path: file, message: `cannot ${what} scenario file ${file}: ${(e as Error).message}`, hint });
+  }
+  const num = Math.abs(errno);
+  const text = errnoText(num);
+  return new LabFailure({
+    op: OP, path: file, errno: num, errnoName: code,
+    message: `cannot ${what} scenario file ${file}: ${code} (${num}${text === `errno ${num}` ? '' : `, ${text}`})`,
+    hint,
+  });
+}
+
+/** What to do when the scenario path names nothing (or a path through a non-directory). */
+function missingHint(file: string, given: string): string {
+  const base = path.basename(given).replace(/\.json$/, '');
+  if (scenarioNames().includes(base)) {
+    return `sim:${base} (no directory, no .json) opens the built-in scenario ${base}; a path is read as given, relative to the current directory ${process.cwd()}.`;
+  }
+  const near = closestScenario(base);
+  return `Check the path (relative paths are read from ${process.cwd()})${near ? `, or use the built-in sim:${near}` : ''}; ${builtIns()}.`;
+}
+
+/**
+ * Read a scenario file as text. Only a regular file is read, and at most MAX_SCENARIO_BYTES of it:
+ * opening a FIFO blocks until a writer comes, and a device may never end.
+ */
+function readScenarioText(file: string, given: string): string {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(file); // before open: opening a FIFO or a device can block or act
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    throw ioFailure(file, 'open', e, code === 'ENOENT' || code === 'ENOTDIR' ? missingHint(file, given)
+      : code === 'EACCES' ? `You may not search a directory on that path: check its permissions (ls -ld ${path.dirname(file)}).` : 'Check the path.');
+  }
+  if (st.isDirectory()) {
+    let jsons: string[] = [];
+    try { jsons = fs.readdirSync(file).filter((f) => f.endsWith('.json')).sort(); } catch { /* the hint then names none */ }
+    throw new LabFailure({
+      op: OP, path: file, errno: ERRNO.EISDIR, errnoName: 'EISDIR',
+      message: `${file} is a directory, not a scenario file: EISDIR (${ERRNO.EISDIR}, Is a directory)`,
+      hint: `Name a scenario JSON file${jsons.length ? ` (this directory holds ${jsons.slice(0, 5).join(', ')}${jsons.length > 5 ? ', …' : ''}: e.g. sim:${path.join(file, jsons[0]!)})` : ''}; ${builtIns()}.`,
+    });
+  }
+  const kind = st.isFile() ? null : st.isFIFO() ? 'a FIFO' : st.isCharacterDevice() ? 'a character device' : st.isBlockDevice() ? 'a block device' : st.isSocket() ? 'a socket' : 'not a regular file';
+  const notFile = (k: string) => new LabFailure({
+    op: OP, path: file,
+    message: `${file} is ${k}, not a scenario file: Doorbell reads scenarios only from regular files (nothing was read)`,
+    hint: `Save the scenario to a file and give its path; ${builtIns()}.`,
+  });
+  if (kind) throw notFile(kind);
+  const tooBig = (size: string) => new LabFailure({
+    op: OP, path: file,
+    message: `${file} is ${size}, more than the ${MAX_SCENARIO_BYTES} bytes Doorbell reads from a scenario file`,
+    hint: `A scenario is a small JSON file (assets/scenarios/*.json are 2–4 kB): check the path; ${builtIns()}.`,
+  });
+  if (st.size > MAX_SCENARIO_BYTES) throw tooBig(`${st.size} bytes`);
+  let bytes: Buffer;
+  let fd: number | null = null;
+  try {
+    // O_NONBLOCK: a name that became a FIFO since the stat opens at once, and fstat refuses it.
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    const fst = fs.fstatSync(fd);
+    if (!fst.isFile()) throw notFile('not a regular file now (it changed since it was looked up)');
+    // Read at most one byte past the limit: the file may have grown since the stat.
+    const chunks: Buffer[] = [];
+    let n = 0;
+    for (;;) {
+      const b = Buffer.allocUnsafe(Math.min(MAX_SCENARIO_BYTES + 1 - n, Math.max(fst.size - n + 1, 1 << 16)));
+      const r = fs.readSync(fd, b, 0, b.length, null);
+      if (r === 0) break;
+      chunks.push(b.subarray(0, r));
+      n += r;
+      if (n > MAX_SCENARIO_BYTES) throw tooBig('larger than that now (it grew while being read)');
+    }
+    bytes = Buffer.concat(chunks, n);
+  } catch (e) {
+    if (e instanceof LabFailure) throw e;
+    const code = (e as { code?: unknown }).code;
+    throw ioFailure(file, 'read', e, code === 'EACCES' || code === 'EPERM' ? `You may not read it: check its permissions (ls -l ${file}).` : 'Check the file and the filesystem it is on.');
+  } finally {
+    if (fd !== null) fs.closeSync(fd);
+  }
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    throw new LabFailure({
+      op: 'parse scenario', path: file,
+      message: `${file} is gzip-compressed, not a scenario JSON file`,
+      hint: `A Doorbell snapshot (*.dbsnap) opens with --lab snapshot:${file}; a scenario is plain JSON (copy one of assets/scenarios/*.json).`,
+    });
+  }
+  return bytes.toString('utf8');
+}
+
+/** JSON.parse's complaint on one line, with the line and column instead of V8's character offset. */
+function jsonProblem(text: string, e: Error): string {
+  const msg = e.message.replace(/, ".*" is not valid JSON$/s, '').replace(/ \(line \d+ column \d+\)$/, '').replace(/\s+/g, ' ');
+  const at = / in JSON at position (\d+)/.exec(msg);
+  const lineCol = (pos: number) => {
+    const before = text.slice(0, pos).split('\n');
+    return `line ${before.length}, column ${before[before.length - 1]!.length + 1}`;
+  };
+  if (at) return `${msg.slice(0, at.index)} at ${lineCol(Number(at[1]))}`;
+  if (/end of JSON input/.test(msg)) return `${msg} (it ends at ${lineCol(text.length)} before the JSON is complete)`;
+  return msg;
+}
+
 /** A scenario by name (assets/scenarios/NAME.json) or by path to a JSON file. */
 export function loadScenario(nameOrPath: string): Scenario {
   const isPath = nameOrPath.includes('/') || nameOrPath.endsWith('.json');
   const file = isPath ? path.resolve(nameOrPath) : path.join(scenariosDir(), `${nameOrPath}.json`);
   if (!isPath && !fs.existsSync(file)) {
+    const near = closestScenario(nameOrPath);
+    const local = [nameOrPath, `${nameOrPath}.json`].find((f) => fs.existsSync(f));
     throw new LabFailure({
-      op: 'open lab sim',
-      message: `unknown scenario "${nameOrPath}"; the scenarios are: ${scenarioNames().join(', ')}`,
-      hint: 'Use sim:NAME with one of those names, or sim:PATH to a scenario JSON file.',
+      op: OP,
+      message: `unknown scenario "${nameOrPath}"${near ? ` (did you mean ${near}?)` : ''}; the scenarios are: ${scenarioNames().join(', ')}`,
+      hint: local
+        ? `A name without a "/" is a built-in scenario; to open the file ${local} here, write sim:./${local}.`
+        : 'Use sim:NAME with one of those names, or sim:PATH to a scenario JSON file.',
       detail: { valid: scenarioNames().join(',') },
     });
   }
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new LabFailure({ op: 'open lab sim', path: file, message: `cannot read scenario file ${file}: ${(e as Error).message}`, hint: 'Check the path.' });
+  const text = readScenarioText(file, nameOrPath).replace(/^\uFEFF/, '');
+  if (text.trim() === '') {
+    throw new LabFailure({ op: 'parse scenario', path: file, message: `${file} is empty`, hint: 'Write the scenario into it (a copy of assets/scenarios/*.json is a good start).' });
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new LabFailure({ op: 'parse scenario', path: file, message: `${file} is not valid JSON: ${(e as Error).message}`, hint: 'Fix the JSON syntax (a copy of assets/scenarios/*.json is a good start).' });
+    throw new LabFailure({ op: 'parse scenario', path: file, message: `${file} is not valid JSON: ${jsonProblem(text, e as Error)}`, hint: 'Fix the JSON syntax (a copy of assets/scenarios/*.json is a good start).' });
+  }
+  const top = typeof json === 'object' && json !== null && !Array.isArray(json) ? Object.keys(json) : null;
+  if (!top || !TOP_FIELDS.some((f) => top.includes(f))) {
+    const what = json === null ? 'null' : Array.isArray(json) ? 'an array' : typeof json === 'object' ? `an object with none of the fields ${TOP_FIELDS.join(', ')}` : `a ${typeof json}`;
+    throw new LabFailure({
+      op: 'parse scenario', path: file,
+      message: `${file} is JSON but not a Doorbell scenario: its top level is ${what}`,
+      hint: 'Give a scenario file: an object with name, arch, kernel, cpus, iommu, irqchip and devices (copy one of assets/scenarios/*.json; docs/sim-profiles.md describes the format).',
+    });
   }
   return parseScenario(json, file);
 }

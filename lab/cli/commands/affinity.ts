@@ -6,7 +6,7 @@ import { ERRNO } from '../../../common/errno.js';
 import { LabFailure } from '../../../common/errors.js';
 import { AffinityEditor, type EditResult, type RestoreOutcome } from '../../affinity/editor.js';
 import { AffinityJournal } from '../../affinity/journal.js';
-import { decimal, EXIT, formatFailure, parseFlags, type CliContext, type Command } from '../context.js';
+import { decimal, EXIT, formatFailure, notBdf, parseBdf, parseFlags, type CliContext, type Command } from '../context.js';
 
 const USAGE = [
   'doorbell [--lab SPEC] affinity BDF VECTOR CPULIST [--json]',
@@ -17,11 +17,6 @@ const USAGE = [
   'is wrong, pending or unconfirmed, 2 usage error. Changes are journaled in',
   '${XDG_STATE_HOME:-~/.local/state}/doorbell/affinity-journal.jsonl (DOORBELL_STATE_DIR overrides).',
 ].join('\n');
-
-function normBdf(s: string): string {
-  const b = s.toLowerCase();
-  return /^[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/.test(b) ? `0000:${b}` : b;
-}
 
 function printEdit(ctx: CliContext, r: EditResult): void {
   ctx.out(`${r.bdf} vector ${r.index} (IRQ ${r.irq ?? '-'}): ${r.before.affinity ?? '?'} → ${r.requested}`);
@@ -65,7 +60,8 @@ export const affinity: Command = {
     if (mode === 'undo' && positional.length > 2) return bad('--undo takes at most BDF VECTOR');
     const index = positional[1] === undefined ? undefined : decimal(positional[1]);
     if (index !== undefined && (!Number.isInteger(index) || index < 0)) return bad(`VECTOR must be a vector index (0, 1, …), got "${positional[1]}"`);
-    const bdf = positional[0] === undefined ? undefined : normBdf(positional[0]);
+    const bdf = positional[0] === undefined ? undefined : parseBdf(positional[0]);
+    if (bdf === null) return bad(notBdf(positional[0]!));
 
     const lab = await ctx.openLab();
     const ed = new AffinityEditor({ backend: lab, journal: new AffinityJournal() });

@@ -7,7 +7,7 @@ import { BRINGUP_STEPS, type BringupChecklist, type BringupStepId } from '../../
 import { AffinityEditor } from '../../affinity/editor.js';
 import { AffinityJournal } from '../../affinity/journal.js';
 import { BringupRunner } from '../../bringup/runner.js';
-import { EXIT, failureLine, formatFailure, parseFlags, type CliContext, type Command } from '../context.js';
+import { EXIT, failureLine, formatFailure, notBdf, parseBdf, parseFlags, type CliContext, type Command } from '../context.js';
 
 const USAGE = [
   'doorbell [--lab SPEC] bringup BDF [--run [--up-to STEP]] [--json]',
@@ -46,9 +46,8 @@ export const bringup: Command = {
     const bad = (m: string) => { ctx.err(`doorbell bringup: ${m}\nusage: ${USAGE}`); return EXIT.USAGE; };
     if (unknown.length > 0) return bad(`unknown option ${unknown.join(' ')}`);
     if (positional.length !== 1) return bad('needs exactly one BDF');
-    const raw = positional[0]!.toLowerCase();
-    const bdf = /^[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/.test(raw) ? `0000:${raw}` : raw;
-    if (!/^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/.test(bdf)) return bad(`"${positional[0]}" is not a PCI address such as 0000:03:00.0`);
+    const bdf = parseBdf(positional[0]!);
+    if (!bdf) return bad(notBdf(positional[0]!));
     const upTo = flags['up-to'] as string | undefined;
     if (upTo !== undefined && !(BRINGUP_STEPS as readonly string[]).includes(upTo)) return bad(`unknown step "${upTo}"`);
     if (upTo !== undefined && !flags.run) return bad('--up-to needs --run');

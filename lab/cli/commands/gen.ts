@@ -15,6 +15,11 @@ export const genSysroot: Command = {
     const { flags, positional, unknown } = parseFlags(args, { values: ['cpus', 'irqs', 'devices', 'vectors', 'seed', 'arch'], bools: ['force'] });
     const usage = (why: string) => { ctx.err(`doorbell gen-sysroot: ${why}\nusage: ${this.usage}`); return EXIT.USAGE; };
     if (unknown.length > 0 || positional.length !== 1) return usage(positional.length !== 1 ? 'needs exactly one DIR' : `unexpected ${unknown.join(' ')}`);
+    // Each number is named when it is missing or not decimal (checkOptions then sees real values).
+    const missing = ['cpus', 'devices', 'vectors'].filter((n) => flags[n] === undefined);
+    if (missing.length > 0) return usage(`needs ${missing.map((n) => `--${n} N`).join(', ')}`);
+    const notNumber = ['cpus', 'devices', 'vectors', 'irqs', 'seed'].find((n) => flags[n] !== undefined && !/^\d+$/.test(String(flags[n])));
+    if (notNumber) return usage(`--${notNumber} takes a decimal integer, got "${String(flags[notNumber])}"`);
     const num = (name: string, dflt?: number): number => {
       const v = flags[name];
       if (v === undefined && dflt !== undefined) return dflt;

@@ -4,7 +4,7 @@
 // app, which has a window).
 import { LabFailure } from '../../../common/errors.js';
 import { collectReport, writeBundle } from '../../report/index.js';
-import { EXIT, failureLine, formatFailure, parseFlags, type Command } from '../context.js';
+import { EXIT, failureLine, formatFailure, notBdf, parseBdf, parseFlags, type Command } from '../context.js';
 import { expandShort, parseInterval } from './snapshot.js';
 
 export const report: Command = {
@@ -19,8 +19,11 @@ export const report: Command = {
     }
     const interval = parseInterval(flags.interval, ctx, 'report');
     if (interval === null) return EXIT.USAGE;
-    let device = typeof flags.device === 'string' ? flags.device.toLowerCase() : undefined;
-    if (device && /^[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/.test(device)) device = `0000:${device}`;
+    const device = typeof flags.device === 'string' ? parseBdf(flags.device) : undefined;
+    if (device === null) {
+      ctx.err(`doorbell report: --device ${notBdf(flags.device as string)}\nusage: ${this.usage}`);
+      return EXIT.USAGE;
+    }
     const lab = await ctx.openLab();
     try {
       if (device && !(await lab.devices()).some((d) => d.bdf === device)) {

@@ -5,9 +5,9 @@ import { LabFailure } from '../../../common/errors.js';
 import { captureSnapshot, encodeSnapshot, redactPayload, writeFileAtomic } from '../../snapshot/index.js';
 import { decimal, EXIT, formatFailure, parseFlags, type CliContext, type Command } from '../context.js';
 
-/** `-o X` is `--out X`. */
+/** `-o X`, `-oX` and `-o=X` are `--out X`. */
 export function expandShort(args: string[]): string[] {
-  return args.map((a) => (a === '-o' ? '--out' : a.startsWith('-o') && !a.startsWith('--') ? `--out=${a.slice(2)}` : a));
+  return args.map((a) => (a === '-o' ? '--out' : a.startsWith('-o') && !a.startsWith('--') ? `--out=${a.slice(a.startsWith('-o=') ? 3 : 2)}` : a));
 }
 
 export function parseInterval(v: string | boolean | undefined, ctx: CliContext, cmd: string): number | null {

@@ -4,7 +4,7 @@
 import { describeDecoded as describe } from '../../../common/msi/describe.js';
 import { formatCpuList } from '../../../common/cpulist.js';
 import type { DecodedMessage, VectorRow } from '../../../common/model/index.js';
-import { EXIT, parseFlags, type Command } from '../context.js';
+import { EXIT, notBdf, parseBdf, parseFlags, type Command } from '../context.js';
 import { table } from './devices.js';
 
 export interface VectorJson {
@@ -75,8 +75,11 @@ export const vectors: Command = {
       ctx.err(`doorbell vectors: ${positional.length === 0 ? 'needs a BDF' : `unexpected ${[...unknown, ...positional.slice(1)].join(' ')}`}\nusage: ${this.usage}`);
       return EXIT.USAGE;
     }
-    let bdf = positional[0]!.toLowerCase();
-    if (/^[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/.test(bdf)) bdf = `0000:${bdf}`;
+    const bdf = parseBdf(positional[0]!);
+    if (!bdf) {
+      ctx.err(`doorbell vectors: ${notBdf(positional[0]!)}\nusage: ${this.usage}`);
+      return EXIT.USAGE;
+    }
     const lab = await ctx.openLab();
     try {
       const dv = await lab.vectors(bdf);

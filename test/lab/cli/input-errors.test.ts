@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: MIT
+// What the CLI says about input it cannot take, on the exact text and exit code: a lab spec's
+// query, a BDF that is not one, `-o=FILE`, gen-sysroot's numbers.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../../lab/cli/main.js';
+import { E1000E } from '../../fixtures/sysroots/paths.js';
+import { scratchDirs } from '../../helpers/scratch.js';
+
+const tmp = scratchDirs('doorbell-cli-input-');
+let stateDir: string | undefined;
+beforeAll(() => { stateDir = process.env.DOORBELL_STATE_DIR; process.env.DOORBELL_STATE_DIR = tmp(); });
+afterAll(() => { if (stateDir === undefined) delete process.env.DOORBELL_STATE_DIR; else process.env.DOORBELL_STATE_DIR = stateDir; });
+
+async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [], err: string[] = [];
+  const code = await main(argv, { out: (s) => out.push(s), err: (s) => err.push(s) });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+const SPEC_HINT = '  hint: Use auto, linux, linux:ROOT, sim:SCENARIO[?profile=P&bug=B] or snapshot:FILE.';
+
+describe('--lab sim:…?query', () => {
+  it('a bad %-escape is a usage error naming it (it was "URI malformed … a bug in Doorbell")', async () => {
+    expect(await run('--lab', 'sim:x86-vtd-ir?profile=%zz', 'devices')).toEqual({
+      code: 2, out: '',
+      err: 'doorbell devices: parse --lab: bad lab spec "sim:x86-vtd-ir?profile=%zz": "profile=%zz" is not valid percent-encoding: each % starts a UTF-8 byte in hex, like %2C for ","; write % itself as %25\n' + SPEC_HINT,
+    });
+  });
+
+  it('a key given twice is refused, not silently the last one', async () => {
+    expect(await run('--lab', 'sim:x86-vtd-ir?profile=upstream&profile=rfc-v1', 'devices')).toEqual({
+      code: 2, out: '',
+      err: 'doorbell devices: parse --lab: bad lab spec "sim:x86-vtd-ir?profile=upstream&profile=rfc-v1": profile is given twice (profile=upstream and profile=rfc-v1); give it once\n' + SPEC_HINT,
+    });
+    expect((await run('--lab', 'sim:arm64-its-smmuv3?bug=lost-movi&bug=stale-irte', 'devices')).err)
+      .toContain(': bug is given twice (bug=lost-movi and bug=stale-irte); name several bugs in one, bug=A,B\n');
+  });
+});
+
+describe('a BDF that is not one never reaches the lab', () => {
+  const NOT = (v: string) => `"${v}" is not a PCI address such as 0000:03:00.0 (or 03:00.0 as lspci prints it); \`doorbell devices\` lists them`;
+
+  it('vectors ..: a usage error, not a read of /sys/bus/pci/vendor', async () => {
+    const r = await run('--lab', `linux:${E1000E}`, 'vectors', '..');
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(`doorbell vectors: ${NOT('..')}\nusage: doorbell [--lab SPEC] vectors BDF [--json]`);
+  });
+
+  it('affinity, --undo, report --device and bringup say the same', async () => {
+    const cases: [string[], string][] = [[['affinity', 'zz', '0', '1'], 'zz'], [['affinity', '--undo', '0000:00:02.0/..'], '0000:00:02.0/..'], [['bringup', '5e:00'], '5e:00']];
+    for (const [argv, typed] of cases) {
+      const r = await run('--lab', 'sim:x86-vtd-ir', ...argv);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.err.split('\n')[0], argv.join(' ')).toBe(`doorbell ${argv[0]}: ${NOT(typed)}`);
+    }
+    const r = await run('--lab', 'sim:x86-vtd-ir', 'report', '-o', path.join(tmp(), 'r.txt'), '--device', 'nvme0');
+    expect(r.code).toBe(2);
+    expect(r.err.split('\n')[0]).toBe(`doorbell report: --device ${NOT('nvme0')}`);
+  });
+
+  it('lspci\'s form and upper case still name the device', async () => {
+    expect((await run('--lab', 'sim:x86-vtd-ir', 'vectors', '5E:00.0', '--json')).code).toBe(0);
+  });
+});
+
+describe('-o=FILE', () => {
+  it('writes FILE, not a file named "=FILE"', async () => {
+    const file = path.join(tmp(), 'lab.dbsnap');
+    const r = await run('--lab', 'sim:x86-vtd-ir', 'snapshot', `-o=${file}`, '--interval', '0');
+    expect(r.code, r.err).toBe(0);
+    expect(r.err.split('\n').at(-1)).toMatch(new RegExp(`^doorbell snapshot: wrote ${file} \\(`));
+    expect(fs.existsSync(file)).toBe(true);
+  });
+});
+
+describe('gen-sysroot numbers', () => {
+  it('a missing number is named (it was "--cpus must be an integer from 1 to 8192 (got NaN)")', async () => {
+    const r = await run('gen-sysroot', path.join(tmp(), 'm'), '--devices', '1');
+    expect(r.code).toBe(2);
+    expect(r.err.split('\n')[0]).toBe('doorbell gen-sysroot: needs --cpus N, --vectors N');
+  });
+
+  it('a number that is not decimal is quoted', async () => {
+    const r = await run('gen-sysroot', path.join(tmp(), 'm'), '--cpus', '0x10', '--devices', '1', '--vectors', '2');
+    expect(r.code).toBe(2);
+    expect(r.err.split('\n')[0]).toBe('doorbell gen-sysroot: --cpus takes a decimal integer, got "0x10"');
+  });
+});
