@@ -3,6 +3,7 @@
 // root, which is read-only. Everything is read passively — sysfs, procfs, debugfs — so a device
 // another process (a running VMM) holds is shown with its holder named. Feature support is probed
 // from files, never assumed from the version string.
+import fs from 'node:fs';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -471,9 +472,13 @@ function toNumbers(counts: Float64Array): number[] {
 export async function openLinuxLab(opts: LinuxLabOptions): Promise<LabBackend> {
   const lab = new LinuxLab(opts);
   if (!lab.root.exists('/proc') && !lab.root.exists('/sys')) {
-    throw new LabFailure(errnoError('open lab linux', 'ENOENT', 'Point linux:ROOT at a directory holding a captured proc/ and sys/ tree.', {
-      path: lab.root.dir, message: `${lab.root.dir} has neither proc/ nor sys/`,
-    }));
+    const hint = 'Point linux:ROOT at a directory holding a captured proc/ and sys/ tree.';
+    let st: fs.Stats | null = null;
+    try { st = fs.statSync(lab.root.dir); } catch { /* absent: ENOENT below */ }
+    const [errno, message] = st === null ? ['ENOENT', `${lab.root.dir} does not exist`] as const
+      : !st.isDirectory() ? ['ENOTDIR', `${lab.root.dir} is not a directory`] as const
+      : ['ENOENT', `${lab.root.dir} has neither proc/ nor sys/`] as const;
+    throw new LabFailure(errnoError('open lab linux', errno, hint, { path: lab.root.dir, message }));
   }
   return lab;
 }

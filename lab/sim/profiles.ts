@@ -78,7 +78,7 @@ export function parseSimParams(params: Record<string, string>, sc: Scenario): Si
   }
   const unsafe = params.allow_unsafe_interrupts;
   if (unsafe !== undefined && unsafe !== '0' && unsafe !== '1') refuse(`allow_unsafe_interrupts must be 0 or 1, got "${unsafe}"`, 'Use allow_unsafe_interrupts=1.');
-  const seed = params.seed === undefined ? sc.traffic.seed : Number(params.seed);
-  if (!Number.isInteger(seed) || seed < 0) refuse(`seed must be a non-negative integer, got "${params.seed}"`, 'Use seed=1.');
+  const seed = params.seed === undefined ? sc.traffic.seed : /^\d{1,15}$/.test(params.seed) ? Number(params.seed) : NaN;
+  if (!Number.isInteger(seed) || seed < 0) refuse(`seed must be a non-negative decimal integer, got "${params.seed}"`, 'Use seed=1.');
   return { profile, bugs, allowUnsafeInterrupts: unsafe === undefined ? sc.allowUnsafeInterrupts : unsafe === '1', seed };
 }

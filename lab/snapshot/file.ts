@@ -183,7 +183,11 @@ export function readSnapshotFile(file: string, opts: { maxFileBytes?: number; ma
     }
     bytes = Buffer.concat(chunks, n);
   } catch (e) {
-    return fail({ ...toLabError(`read ${file}`, e, 'Check the path and that you may read it.'), op: OP, path: file });
+    const code = (e as { code?: string }).code;
+    const hint = code === 'ENOENT' || code === 'ENOTDIR' ? `Check the path: ${file} does not exist (a snapshot is the .dbsnap file \`doorbell snapshot -o FILE\` or Report… wrote).`
+      : code === 'EACCES' || code === 'EPERM' ? `You may not read ${file}: check its permissions (ls -l), or copy it somewhere you can read.`
+      : 'Check the path and that you may read it.';
+    return fail({ ...ioError(`read ${file}`, e, hint, file, { what: `cannot read ${file}`, reading: true }), op: OP });
   } finally {
     if (fd !== null) fs.closeSync(fd);
   }
@@ -313,7 +317,7 @@ export function kernelFs(p: string): string | null {
  * the path, and what to do — with a hint of its own when the path is on procfs or sysfs, where no
  * output file can be created. `what` defaults to the system call that failed.
  */
-export function ioError(op: string, caught: unknown, hint: string, file: string, opts: { what?: string; where?: string } = {}): LabError {
+export function ioError(op: string, caught: unknown, hint: string, file: string, opts: { what?: string; where?: string; reading?: boolean } = {}): LabError {
   const c = (caught ?? {}) as { code?: unknown; errno?: unknown; syscall?: unknown };
   const e = toLabError(op, caught, hint);
   // Node's errno is negative; its code is the name, also for numbers common/errno.ts does not list.
@@ -327,7 +331,7 @@ export function ioError(op: string, caught: unknown, hint: string, file: string,
   }
   e.path = file;
   const where = opts.where ?? file;
-  const kfs = kernelFs(where);
+  const kfs = opts.reading ? null : kernelFs(where);
   if (kfs) e.hint = `${where} is on ${kfs}, the kernel's own filesystem, where no file can be created: write the output to a directory on a disk (e.g. ./out).`;
   return e;
 }

@@ -37,6 +37,15 @@ describe('--lab sim:…?query', () => {
     expect((await run('--lab', 'sim:arm64-its-smmuv3?bug=lost-movi&bug=stale-irte', 'devices')).err)
       .toContain(': bug is given twice (bug=lost-movi and bug=stale-irte); name several bugs in one, bug=A,B\n');
   });
+
+  it('seed is decimal: 0x10, 1e3 and an empty seed are refused (they were Number()s)', async () => {
+    for (const seed of ['0x10', '1e3', '', ' 7']) {
+      const r = await run('--lab', `sim:x86-vtd-ir?seed=${seed}`, 'devices');
+      expect(r.code, seed).toBe(2);
+      expect(r.err, seed).toContain(`seed must be a non-negative decimal integer, got "${seed}"`);
+    }
+    expect((await run('--lab', 'sim:x86-vtd-ir?seed=16', 'devices')).code).toBe(0);
+  });
 });
 
 describe('a BDF that is not one never reaches the lab', () => {

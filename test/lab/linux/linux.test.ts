@@ -12,7 +12,8 @@ import { CONSOLE, E1000E, NOIOMMU, copyTree, expected } from '../../fixtures/sys
 
 const lab = (root: string) => new LinuxLab({ root, reason: 'test' });
 const tmp: string[] = [];
-afterAll(() => { for (const d of tmp) fs.rmSync(d, { recursive: true, force: true }); });
+// Each copied tree is thousands of small files: removing six takes ~10 s on a loaded 2-vCPU machine.
+afterAll(() => { for (const d of tmp) fs.rmSync(d, { recursive: true, force: true }); }, 60_000);
 
 describe('lab/linux on captured trees', () => {
   for (const [name, tree] of [['x86-vtd-vfio-e1000e', E1000E], ['x86-vtd-host-virtio-console', CONSOLE]] as const) {
@@ -117,7 +118,13 @@ describe('lab/linux on captured trees', () => {
 
   it('an unknown BDF is ENODEV', async () => {
     await expect(lab(E1000E).vectors('0000:09:00.0')).rejects.toSatisfy((e: unknown) => e instanceof LabFailure && e.error.errnoName === 'ENODEV');
-    await expect(openLinuxLab({ root: '/nonexistent-doorbell-root', reason: 't' })).rejects.toBeInstanceOf(LabFailure);
+    await expect(openLinuxLab({ root: '/nonexistent-doorbell-root', reason: 't' })).rejects.toMatchObject({ error: { errnoName: 'ENOENT', message: '/nonexistent-doorbell-root does not exist' } });
+  });
+
+  it('linux:ROOT naming a file, or a directory with no captured tree, says which', async () => {
+    const file = path.join(E1000E, 'proc', 'interrupts');
+    await expect(openLinuxLab({ root: file, reason: 't' })).rejects.toMatchObject({ error: { errnoName: 'ENOTDIR', errno: 20, message: `${file} is not a directory` } });
+    await expect(openLinuxLab({ root: path.join(E1000E, 'sys', 'bus'), reason: 't' })).rejects.toMatchObject({ error: { errnoName: 'ENOENT', message: expect.stringMatching(/has neither proc\/ nor sys\/$/) } });
   });
 
   it('a truncated /proc/interrupts: sample fails naming file and line; vectors read per_cpu_count and need it only where that is missing', async () => {

@@ -331,7 +331,11 @@ describe('files', () => {
   });
 
   it('opening a missing file, a directory, or a damaged file is a LabError', async () => {
-    expect(readSnapshotFile(path.join(tmp, 'missing.dbsnap'))).toMatchObject({ ok: false, error: { op: 'open snapshot', errnoName: 'ENOENT' } });
+    const missing = path.join(tmp, 'missing.dbsnap');
+    // The errno once, with its number, and what a snapshot file is; not Node's "ENOENT: …, stat '…'".
+    expect(readSnapshotFile(missing)).toMatchObject({ ok: false, error: { op: 'open snapshot', errnoName: 'ENOENT', errno: 2, path: missing,
+      message: `cannot read ${missing}: ENOENT (2, No such file or directory)`, hint: expect.stringContaining('doorbell snapshot -o FILE') } });
+    expect(readSnapshotFile('/proc/no-such-snapshot')).toMatchObject({ ok: false, error: { hint: expect.stringContaining('does not exist') } });
     expect(readSnapshotFile(tmp)).toMatchObject({ ok: false, error: { message: expect.stringContaining('directory') } });
     const f = path.join(tmp, 'cut.dbsnap');
     fs.writeFileSync(f, good.subarray(0, good.length >> 1));
