@@ -209,6 +209,146 @@ describe('e2e views: scale (2048 vectors, 512 CPUs)', () => {
   });
 });
 
+describe('e2e views: small windows (2048 vectors)', () => {
+  // At 1024×640 and 1280×720 the table was laid out for the window less a fixed 250 px, taller
+  // than the room below the page's toolbars: its last rows and horizontal scrollbar were below the
+  // view, and End scrolled the table to a row the page did not show.
+  for (const [width, height] of [[1024, 640], [1280, 720]] as const) {
+    it(`${width}×${height}: the table fits the view and scrolls inside it, its header and toolbar in view`, async () => {
+      await withServer(SCALE, async (s) => {
+        const page = await b.newPage({ viewport: { width, height } });
+        const problems: string[] = [];
+        page.on('pageerror', (e) => problems.push(e.message));
+        await openDevice(page, s.url, '0000:01:00.0');
+        const table = page.getByTestId('vectors');
+        await expect.poll(() => table.getAttribute('data-loaded'), { timeout: 30000 }).toBe('2048');
+        /** The scroller, its header and the table's toolbar against the part of the page on screen. */
+        const boxes = () => page.evaluate(() => {
+          const box = (el: Element | null) => { const r = el!.getBoundingClientRect(); return { top: r.top, bottom: r.bottom }; };
+          const content = document.querySelector<HTMLElement>('.content')!;
+          return {
+            view: box(content), pageScroll: content.scrollTop,
+            scroller: box(document.querySelector('[data-testid="vector-scroll"]')),
+            head: box(document.querySelector('[data-testid="vectors"] thead')),
+            copy: box(document.querySelector('[data-testid="copy-table"]')),
+          };
+        });
+        const inView = (at: Awaited<ReturnType<typeof boxes>>) => {
+          for (const k of ['scroller', 'head', 'copy'] as const) {
+            expect(at[k].top, k).toBeGreaterThanOrEqual(at.view.top);
+            expect(at[k].bottom, k).toBeLessThanOrEqual(at.view.bottom);
+          }
+        };
+        const before = await boxes();
+        inView(before);
+        // Room for rows: the table shrinks to the view, not to a sliver.
+        expect(before.scroller.bottom - before.scroller.top).toBeGreaterThan(5 * 26);
+        // The keyboard reaches the last vector inside the table; the page itself does not move.
+        await table.locator('tr[data-index="0"]').click();
+        await page.keyboard.press('End');
+        await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-index'))).toBe('2047');
+        const after = await boxes();
+        expect(after.pageScroll).toBe(before.pageScroll);
+        inView(after);
+        const seen = await page.evaluate(() => {
+          const r = document.querySelector('[data-testid="vectors"] tr[data-index="2047"]')!.getBoundingClientRect();
+          return document.elementFromPoint(r.left + 20, r.top + r.height / 2)?.closest('tr')?.getAttribute('data-index');
+        });
+        expect(seen).toBe('2047');
+        // Still virtualised: only the rows in view and a margin are in the DOM.
+        expect(await table.locator('tbody tr[data-index]').count()).toBeLessThan(80);
+        await screenshot(page, `views-small-${width}x${height}`);
+        expect(problems).toEqual([]);
+        await page.close();
+      });
+    });
+  }
+});
+
+describe('e2e views: the status bar in a narrow window', () => {
+  it('1024 px: the findings and live states are whole; a long text cut to fit has its whole text in its tooltip', async () => {
+    await withServer(SIM, async (s) => {
+      const page = await b.newPage({ viewport: { width: 1024, height: 640 } });
+      await openDevice(page, s.url, '0000:01:00.0');
+      await expect.poll(() => page.getByTestId('status-findings').count(), { timeout: 30000 }).toBe(1);
+      const items = await page.getByTestId('statusbar').evaluate((bar) => {
+        const edge = bar.getBoundingClientRect().right;
+        return Array.from(bar.children).map((el) => {
+          const r = el.getBoundingClientRect();
+          return { text: el.textContent!.trim(), title: el.getAttribute('title') ?? '', inside: r.right <= edge + 0.5 && r.width > 0, cut: el.scrollWidth > el.clientWidth + 0.5 };
+        });
+      });
+      // Before, the bar cut whatever came last at its edge: "checks: 128 error", and no live state.
+      const must = items.filter((i) => /^checks: |^live: |^connected/.test(i.text));
+      expect(must.map((i) => i.text)).toEqual([expect.stringMatching(/^connected/), expect.stringMatching(/^checks: \d+ errors?, \d+ warnings?$/), expect.stringMatching(/^live: /)]);
+      for (const i of items) {
+        expect(i.inside, i.text).toBe(true);
+        if (i.cut) expect(i.title.length, i.text).toBeGreaterThan(0);
+        if (i.cut) expect(i.text).toContain(i.title);
+      }
+      for (const i of must) expect(i.cut, i.text).toBe(false);
+      await screenshot(page, 'views-statusbar-1024');
+      await page.close();
+    });
+  });
+});
+
+describe('e2e views: a page table\'s header while the page scrolls', () => {
+  it('stuck at the top of the view, with no strip above it that the scrolled rows show through', async () => {
+    await withServer(SIM, async (s) => {
+      const page = await b.newPage({ viewport: { width: 1024, height: 640 } });
+      await page.goto(s.url);
+      const table = page.getByTestId('features');
+      await expect.poll(() => table.locator('tbody tr').count(), { timeout: 15000 }).toBeGreaterThan(3);
+      // Scroll the page so that the features table's header is stuck and its rows pass under it.
+      const hit = await table.evaluate(async (t) => {
+        const content = document.querySelector<HTMLElement>('.content')!;
+        const row = t.querySelector('tbody tr')!.getBoundingClientRect().height;
+        content.scrollTop += t.getBoundingClientRect().top - content.getBoundingClientRect().top + 2.5 * row;
+        await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+        const view = content.getBoundingClientRect();
+        const th = t.querySelector('th')!.getBoundingClientRect();
+        // What is drawn just below the view's top edge, over the table's first column.
+        const at = document.elementFromPoint(th.left + 10, view.top + 3);
+        return { headTop: th.top, viewTop: view.top, at: at?.closest('th, td')?.tagName ?? at?.tagName };
+      });
+      expect(hit.headTop).toBeCloseTo(hit.viewTop, 0);
+      expect(hit.at).toBe('TH');
+      await screenshot(page, 'views-sticky-header');
+      await page.close();
+    });
+  });
+});
+
+describe('e2e views: search fields', () => {
+  it('the overview\'s and the log\'s placeholders (the examples of what they match) are whole', async () => {
+    await withServer(SIM, async (s) => {
+      const page = await b.newPage({ viewport: { width: 1024, height: 640 } });
+      /** The placeholder's width in the field's own font, against the room inside the field. */
+      const fits = (testid: string) => page.locator(testid).evaluate((el: HTMLInputElement) => {
+        const cs = getComputedStyle(el);
+        const probe = document.createElement('span');
+        probe.style.font = cs.font;
+        probe.style.whiteSpace = 'pre';
+        probe.textContent = el.placeholder;
+        document.body.append(probe);
+        const text = probe.getBoundingClientRect().width;
+        probe.remove();
+        return { placeholder: el.placeholder, text, room: el.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight) };
+      });
+      await page.goto(`${s.url}#/overview`);
+      await expect.poll(() => page.getByTestId('device-filter').count()).toBe(1);
+      const overview = await fits('[data-testid="device-filter"]');
+      expect(overview.text, overview.placeholder).toBeLessThanOrEqual(overview.room);
+      await page.goto(`${s.url}#/log`);
+      await expect.poll(() => page.locator('input[aria-label="Filter log"]').count()).toBe(1);
+      const log = await fits('input[aria-label="Filter log"]');
+      expect(log.text, log.placeholder).toBeLessThanOrEqual(log.room);
+      await page.close();
+    });
+  });
+});
+
 describe('e2e views: the big table on the wire (2048 vectors, 512 CPUs)', () => {
   it('asks for the first 64 rows before anything else, paints them, then reads the whole table, all in the compact wire form', async () => {
     await withServer(SCALE, async (s) => {

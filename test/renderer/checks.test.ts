@@ -63,4 +63,29 @@ describe('findings panel', () => {
     expect(w2.findAll('li.finding')).toHaveLength(clean.findings.length);
     if (clean.findings.length === 0) expect(w2.find('[data-testid="no-findings"]').exists()).toBe(true);
   });
+
+  it('words stay apart: severity, title and subject of a finding, and the devices a check names, are separate words', async () => {
+    // Vue drops the whitespace between tags on separate lines: the device page read
+    // "…doorbell mapping0000:01:00.0 · vector 0" and the overview "on 1 device:0000:01:00.0 (64)".
+    lab = installEdit(sim('arm64-its-smmuv3', { bug: 'unmapped-doorbell' }));
+    const expected = await coreReport(lab);
+    const f = expected.findings.find((x) => x.subject.bdf && x.subject.index !== undefined)!;
+    const bdf = f.subject.bdf!;
+    await useChecksStore().run();
+    const w = mount(FindingsPanel, { props: { bdf } });
+    await settle();
+    const li = w.findAll('li.finding').find((x) => x.text().includes(f.message))!;
+    const line = li.find('div').element.textContent!.replace(/\s+/g, ' ').trim();
+    expect(line).toMatch(new RegExp(`^${f.severity} ${f.title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} ${bdf} · vector ${f.subject.index}\\b`));
+
+    const g = mount(FindingsPanel, { props: { grouped: true } });
+    await settle();
+    const ofRule = expected.findings.filter((x) => x.rule === f.rule && x.severity === f.severity);
+    const head = g.find(`[data-testid="finding-group"][data-rule="${f.rule}"][data-severity="${f.severity}"] .group-head`);
+    const text = head.element.textContent!.replace(/\s+/g, ' ').trim();
+    const devices = [...new Set(ofRule.map((x) => x.subject.bdf))];
+    expect(devices.length).toBeGreaterThan(1);
+    expect(text).toContain(`${f.severity} ${f.title} ${ofRule.length} findings on ${devices.length} devices: `);
+    for (const d of devices) expect(text).toMatch(new RegExp(`[:,] ${d} \\(${ofRule.filter((x) => x.subject.bdf === d).length}\\)`));
+  });
 });
