@@ -265,8 +265,9 @@ export class SimBackend implements LabBackend {
     const at = d.nested ? this.s1Ipa(d, addr) : addr;
     const idx = at === null ? -1 : doorbells.findIndex((p) => at >= BigInt(p.start) && at <= BigInt(p.last));
     if (t.ok && idx >= 0) return { ...base, hits: { ok: true, doorbell: idx } };
-    const flag = this.k.profile === 'upstream' && d.nested && !this.k.sc.guest?.rmr ? 'needs guest RMR: ' : '';
     const why = t.ok ? `0x${addr.toString(16)} reaches PA ${hex(t.pa)} (${t.via}) but no doorbell page listed for IOAS ${ioasId} covers it` : t.why;
+    // Said once: a stage-1 miss already names the RMR it needs.
+    const flag = this.k.profile === 'upstream' && d.nested && !this.k.sc.guest?.rmr && !why.includes('needs guest RMR') ? 'needs guest RMR: ' : '';
     return { ...base, hits: { ok: false, why: `${flag}${why}` } };
   }
 

@@ -87,15 +87,17 @@ export class SimOps implements KernelOps {
     return this.run('IOMMU_DESTROY', 'ioctl', null, { fd: h.id, id }, () => this.k.destroy(this.k.iommufdOf(h.id), id));
   }
   ioasIovaRanges(h: IommufdHandle, ioasId: number): OpResult<{ ranges: IovaRange[]; alignment: bigint }> {
-    // The two-pass EMSGSIZE protocol, as QEMU does it: num_iovas=0 first, then the real count.
+    // The two-pass EMSGSIZE protocol, as QEMU does it: num_iovas=0 first; the kernel answers
+    // EMSGSIZE and writes the count it needs back into num_iovas, which the second pass passes.
+    let needed = 0;
     const first = this.run('IOMMU_IOAS_IOVA_RANGES', 'ioctl', null, { fd: h.id, ioas_id: ioasId, num_iovas: 0 }, () => {
       const io = this.k.ioasOf(this.k.iommufdOf(h.id), ioasId);
-      const n = io.ranges().length;
-      if (n > 0) throw new KernelError('EMSGSIZE', `num_iovas 0 is too small; the kernel needs ${n}`);
+      needed = io.ranges().length;
+      if (needed > 0) throw new KernelError('EMSGSIZE', `num_iovas 0 is too small; the kernel needs ${needed}`);
       return { ranges: [] as IovaRange[], alignment: io.alignment };
     });
     if (first.ok || first.errno !== 'EMSGSIZE') return first;
-    return this.run('IOMMU_IOAS_IOVA_RANGES', 'ioctl', null, { fd: h.id, ioas_id: ioasId, num_iovas: -1 }, () => {
+    return this.run('IOMMU_IOAS_IOVA_RANGES', 'ioctl', null, { fd: h.id, ioas_id: ioasId, num_iovas: needed }, () => {
       const io = this.k.ioasOf(this.k.iommufdOf(h.id), ioasId);
       return { ranges: io.ranges().map((r) => ({ start: hex(r.start), last: hex(r.last) })), alignment: io.alignment };
     });

@@ -224,9 +224,12 @@ describe('restore offer', () => {
     expect(rows.attributes('tabindex')).toBe('0');
     expect(rows.find('[data-testid="restore-all"]').exists()).toBe(false);
     expect(offer.find('[data-testid="restore-buttons"] [data-testid="restore-all"]').exists()).toBe(true);
+    // Every IRQ is gone: the button promises no restore.
+    expect(offer.find('[data-testid="restore-all"]').text()).toBe('Nothing to restore: clear from the journal');
     await offer.find('[data-testid="restore-all"]').trigger('click');
     await settle(); await settle();
     expect(store.offerResult).toHaveLength(62);
+    expect(w.find('[data-testid="restore-done"]').text()).toMatch(/^Restored: 0 of 62; the other 62 needed no write or were refused \(each below\)\./);
     // This run's change is still in force and still Doorbell's to undo.
     expect(await mask()).toEqual([1]);
     expect(store.outstanding.map((o) => [o.index, o.run])).toEqual([[v.index, 'this']]);
