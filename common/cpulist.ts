@@ -116,7 +116,8 @@ export function parseCpuList(text: string, opts: CpuListOptions = {}): CpuListPa
           throw new ListError('EINVAL', `"${s[i]}" at column ${i + 1} after CPU ${start}; expected "-", "," or the end`);
         }
       }
-      let used = end + 1, size = end + 1;
+      // no_pattern: off = group_len = end + 1 in unsigned int, so 4294967295 wraps them to 0.
+      let used = (end + 1) % 0x100000000, size = used;
       let grouped = false;
       if (pattern) {
         if (isSep(s[i]) || isEnd(s[i]) || s[i] === '\0') {
@@ -137,7 +138,10 @@ export function parseCpuList(text: string, opts: CpuListOptions = {}): CpuListPa
       const stop = !grouped && isEnd(s[i]);
       // bitmap_check_region
       if (start > end) throw new ListError('EINVAL', `the range runs backwards (${start} > ${end})`);
-      if (size === 0) throw new ListError('EINVAL', 'the group size is 0');
+      if (size === 0) {
+        throw new ListError('EINVAL', grouped ? 'the group size is 0'
+          : `CPU ${end} is the largest 32-bit number: the kernel's implicit group length (last + 1) wraps to 0, which bitmap_parselist refuses before the range check`);
+      }
       if (used > size) throw new ListError('EINVAL', `uses ${used} CPUs of every group of ${size}: more than a group holds`);
       if (end > cap) {
         throw new ListError('ERANGE', last !== undefined

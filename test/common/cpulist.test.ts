@@ -112,6 +112,17 @@ describe('CPU lists as bitmap_parselist (lib/bitmap-str.c) takes them for /proc/
     if (v.empty) expect(r.ok ? null : r.message).toMatch(/empty CPU list|names no CPU/);
   });
 
+  it('the largest 32-bit CPU number is EINVAL, not ERANGE: its implicit group length wraps to 0 (found by the kernel tier on 7.3 and 6.12)', () => {
+    for (const text of ['4294967295', '0-4294967295']) {
+      const r = parseCpuList(text, { maxCpu: 1 });
+      expect(r, text).toMatchObject({ ok: false, errno: 'EINVAL' });
+      expect(r.ok ? '' : r.message, text).toMatch(/implicit group length \(last \+ 1\) wraps to 0/);
+    }
+    // With a group of its own the wrap does not happen: the range check answers.
+    expect(parseCpuList('0-4294967295:1/2', { maxCpu: 1 })).toMatchObject({ ok: false, errno: 'ERANGE' });
+    expect(parseCpuList('4294967294', { maxCpu: 1 })).toMatchObject({ ok: false, errno: 'ERANGE' });
+  });
+
   it('takes the group syntax the audit found refused: 0-3:2/4 is CPUs 0 and 1', () => {
     expect(parseCpuList('0-3:2/4', { maxCpu: 7 })).toEqual({ ok: true, cpus: [0, 1] });
     expect(parseCpuList('0-7:2/4', { maxCpu: 7 })).toEqual({ ok: true, cpus: [0, 1, 4, 5] });
