@@ -4,6 +4,8 @@
 # under QEMU TCG with an emulated VT-d IOMMU (interrupt remapping) and an emulated MSI-X NIC
 # (e1000e), bind the NIC to vfio-pci inside the guest, and run Doorbell's own code there
 # (test/kernel/guest/driver.ts: KernelOps from lab/linux/ops.ts, native/, and the CLI).
+# A virtio-blk disk on QEMU's null-co driver (no image file) gives the guest managed IRQs: its
+# driver allocates the queue vectors with PCI_IRQ_AFFINITY.
 #
 #   build-kernel.sh (cached) → tsc → mkinitramfs.sh → qemu (hard timeout, one retry) → summary
 #
@@ -78,6 +80,7 @@ run_kernel() { # $1 = kernel series
     QEMU=(qemu-system-x86_64 -accel tcg,thread=single -machine q35 -cpu max -smp 2 -m 1G
       -device intel-iommu,intremap=on,caching-mode=on -device e1000e -nic none
       -virtfs "local,path=$RES/guest-$tag,mount_tag=results,security_model=none,id=results"
+      -blockdev driver=null-co,node-name=nullblk,size=1048576,read-zeroes=on -device virtio-blk-pci,drive=nullblk,num-queues=2
       -display none -no-reboot -serial stdio -monitor none
       -kernel "$kimg" -initrd "$WORK/initrd.cpio"
       -append "console=ttyS0 intel_iommu=on no_timer_check panic=-1 quiet")

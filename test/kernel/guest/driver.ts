@@ -8,6 +8,7 @@
 // product's, so a product bug cannot confirm itself. Output: one `PASS …`/`FAIL …` line per
 // check, then `N passed, M failed`; JSON of every check and value to $DOORBELL_RESULTS/driver.json.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +19,12 @@ import type * as GroupModule from '../../../native/vfio/group.js';
 import type * as ContractModule from '../../contract/kernel-ops.contract.js';
 import type * as ShimModule from './vitest-shim.js';
 import type * as LinuxOpsModule from '../../../lab/linux/ops.js';
+import type * as CpulistModule from '../../../common/cpulist.js';
+import type * as ErrnoModule from '../../../common/errno.js';
+import type * as VerdictModule from '../../../common/verdict.js';
+import type * as ProcfsModule from '../../../lab/affinity/procfs.js';
+import type * as SelectModule from '../../../lab/select.js';
+import type * as DiffModule from '../../contract/cpulist-differential.js';
 import type { KernelOps, DeviceHandle, EventfdHandle, OpResult, RegionInfo } from '../../../lab/ops.js';
 
 type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
@@ -305,6 +312,7 @@ async function deviceSequence(st: DeviceState): Promise<void> {
       if (table) cliVectors(st.mode, irqs, table.entries, moved);
       if (st.mode === 'iommufd') await cliAffinity(fd, cfgR, bar0, irqs);
       await fireInterrupts(st, fd, cfgR, bar0, efds, irqs, moved);
+      if (st.mode === 'iommufd') await cpulistDifferential(irqs[2]?.irq);
     } finally {
       if (moved) must(`restore irq ${moved.irq} affinity to ${moved.before}`, ops.writeAffinity(moved.irq, moved.before));
     }
@@ -394,9 +402,9 @@ async function fireInterrupts(st: DeviceState, fd: number, cfgR: RegionInfo, bar
 
 // ---- the product CLI ------------------------------------------------------------------------------
 
-function runCli(args: string[], lab = 'linux'): { code: number | null; out: string; err: string } {
+function runCli(args: string[], lab = 'linux', stateDir = '/tmp/doorbell-state'): { code: number | null; out: string; err: string } {
   const r = spawnSync(process.execPath, [path.join(REPO, 'bin', 'doorbell.mjs'), '--lab', lab, ...args],
-    { cwd: REPO, encoding: 'utf8', timeout: 60000, env: { ...process.env, DOORBELL_STATE_DIR: '/tmp/doorbell-state' } });
+    { cwd: REPO, encoding: 'utf8', timeout: 60000, env: { ...process.env, DOORBELL_STATE_DIR: stateDir } });
   const name = [lab === 'linux' ? '' : 'snap', ...args.filter((a) => !a.startsWith('-'))].filter(Boolean).join('-').replace(/[^\w.-]/g, '_');
   try {
     fs.writeFileSync(path.join(RESULTS, `cli-${name}${args.includes('--json') ? '.json' : '.txt'}`), r.stdout ?? '');
@@ -543,6 +551,213 @@ async function cliAffinity(fd: number, cfgR: RegionInfo, bar0: RegionInfo, irqs:
   }
 }
 
+// ---- affinity: the CPU-list parser and the managed-IRQ refusal, against the kernel ------------------
+
+type CpulistMod = typeof CpulistModule;
+type ErrnoMod = typeof ErrnoModule;
+type VerdictMod = typeof VerdictModule;
+type ProcfsMod = typeof ProcfsModule;
+type SelectMod = typeof SelectModule;
+type DiffMod = typeof DiffModule;
+type Answer = DiffModule.CpuListAnswer;
+
+const O_WRONLY = 1;
+/** errno number → name from node's own table (not the product's common/errno.ts). */
+const errnoNames = new Map(Object.entries(os.constants.errno).map(([k, v]) => [v, k]));
+const kname = (n: number): string => errnoNames.get(n) ?? `errno ${n}`;
+const kno = (name: string): number | undefined => (os.constants.errno as Record<string, number>)[name];
+const mode4 = (m: number): string => m.toString(8).padStart(4, '0');
+
+type WriteAnswer = { call: 'open' | 'write'; errno: number } | { call: 'short'; wrote: number } | null;
+/**
+ * open(O_WRONLY) and one write() of exactly `bytes`: write_irq_affinity parses the buffer of one
+ * write whole and answers the count or an errno. null: the kernel took it all.
+ */
+function writeOnce(file: string, bytes: Buffer): WriteAnswer {
+  const c = libcMod!.libc();
+  const fd = c.open(file, O_WRONLY, 0);
+  if (fd < 0) return { call: 'open', errno: c.errno() };
+  try {
+    const n = Number(c.write(fd, bytes, bytes.length));
+    if (n < 0) return { call: 'write', errno: c.errno() };
+    return n === bytes.length ? null : { call: 'short', wrote: n };
+  } finally {
+    c.close(fd);
+  }
+}
+const showWrite = (w: WriteAnswer): string =>
+  w === null ? 'accepted' : w.call === 'short' ? `short write (${w.wrote} bytes)` : `${w.call}: ${kname(w.errno)} (${w.errno})`;
+
+/** The IRQD_* names listed under the top-level `dstate:` of /sys/kernel/debug/irq/irqs/N (kernel/irq/debugfs.c). */
+function dstateFlags(irq: number): string[] | null {
+  let t: string;
+  try { t = fs.readFileSync(`/sys/kernel/debug/irq/irqs/${irq}`, 'latin1'); } catch { return null; }
+  const lines = t.split('\n');
+  const at = lines.findIndex((l) => l.startsWith('dstate:'));
+  if (at < 0) return null;
+  const out: string[] = [];
+  for (let i = at + 1; i < lines.length && /^\s+IRQD_\w+$/.test(lines[i]!); i++) out.push(lines[i]!.trim());
+  return out;
+}
+
+/**
+ * Differential test of parseCpuList: each case of test/contract/cpulist-differential.ts goes to the
+ * kernel in one write to a live vfio-msix vector's smp_affinity_list; the kernel's answer (the mask
+ * read back, or the errno) must be Doorbell's (the same CPUs, or the same errno). The IRQ's mask is
+ * written back afterwards.
+ */
+async function cpulistDifferential(irq: number | undefined): Promise<void> {
+  const saved = phase;
+  phase = 'cpulist';
+  try {
+    if (!check('vector 2 has a Linux IRQ', irq !== undefined)) return;
+    const cl = await load<CpulistMod>('common/cpulist.js', 'parseCpuList');
+    const en = await load<ErrnoMod>('common/errno.js', 'ERRNO');
+    const tb = await load<DiffMod>('test/contract/cpulist-differential.js', 'the CPU-list cases');
+    const sel = await load<SelectMod>('lab/select.js', 'openLab');
+    const pf = await load<ProcfsMod>('lab/affinity/procfs.js', 'readIrqMoveFacts');
+    const vd = await load<VerdictMod>('common/verdict.js', 'refusalBeforeWrite');
+    if (!cl || !en || !tb || !sel || !libcMod) return;
+    // What AffinityEditor.parseCpus hands parseCpuList: the lab's last possible CPU and kernel release.
+    const lab = await sel.openLab(sel.parseLabSpec('linux'));
+    let maxCpu: number, release: string;
+    try {
+      const [cpus, info] = await Promise.all([lab.cpus(), lab.info()]);
+      maxCpu = Math.max(...cpus.possible);
+      release = info.kernel.release;
+    } finally {
+      await lab.close();
+    }
+    // The bitmap is nr_cpumask_bits = nr_cpu_ids wide: N is the last possible CPU.
+    const possible = cpulist(fs.readFileSync('/sys/devices/system/cpu/possible', 'latin1'));
+    check('the lab gives parseCpuList the last possible CPU and this kernel\'s release', maxCpu === Math.max(...possible) && release === os.release(),
+      `maxCpu ${maxCpu} (sysfs possible ${possible.join(',')}), release ${release} (uname ${os.release()})`);
+    const file = `/proc/irq/${irq}/smp_affinity_list`;
+    const before = fs.readFileSync(file, 'latin1').trim();
+    if (pf && vd) {
+      // The other side of the managed-IRQ refusal: a vfio-msix vector is movable, and nothing stops the write.
+      const f = pf.readIrqMoveFacts('/', irq!);
+      const mode = fs.statSync(file).mode & 0o777;
+      const pre = vd.refusalBeforeWrite(irq!, f, release);
+      check(`vfio-msix irq ${irq}: not managed, ${file} mode ${mode4(mode)}, no refusal before writing`,
+        f.managed === false && f.readOnly === false && mode === 0o644 && pre === null,
+        `managed=${f.managed} readOnly=${f.readOnly} refusal=${pre?.errno ?? 'none'}; ${f.evidence.join('; ')}`);
+    }
+    const eno = (name: string): number | undefined => (name in en.ERRNO ? en.ERRNO[name as keyof typeof en.ERRNO] : undefined);
+    const rows: Json[] = [];
+    let agreed = 0;
+    console.log(`=== CPU-list differential on irq ${irq} (${file}, was ${before}); parseCpuList maxCpu ${maxCpu}, kernelRelease ${release}`);
+    try {
+      for (const c of tb.CPULIST_CASES) {
+        const w = writeOnce(file, Buffer.from(c.text, 'utf8'));
+        const k: Answer = w === null ? { ok: true, cpus: cpulist(fs.readFileSync(file, 'latin1')) }
+          : { ok: false, errno: w.call === 'write' ? kname(w.errno) : showWrite(w) };
+        const p = cl.parseCpuList(c.text, { maxCpu, kernelRelease: release });
+        const d: Answer = p.ok ? { ok: true, cpus: p.cpus } : { ok: false, errno: p.errno };
+        const same = tb.sameAnswer(k, d);
+        if (same) agreed++;
+        rows.push({ text: c.text, why: c.why, kernel: tb.showAnswer(k, kno), kernelCell: tb.cell(k), doorbell: tb.showAnswer(d, eno), message: p.ok ? null : p.message, agree: same });
+        check(`${tb.showText(c.text)} (${c.why})`, same,
+          `kernel ${tb.showAnswer(k, kno)}, Doorbell ${tb.showAnswer(d, eno)}${!same && !p.ok ? `: ${p.message}` : ''}`);
+      }
+    } finally {
+      const w = writeOnce(file, Buffer.from(before));
+      const now = fs.readFileSync(file, 'latin1').trim();
+      check(`irq ${irq} smp_affinity_list restored to ${before}`, w === null && now === before, `${showWrite(w)}, now ${now}`);
+    }
+    console.log(`=== CPU-list differential: ${agreed}/${tb.CPULIST_CASES.length} agree`);
+    if (maxCpu === 1) {
+      // The table's `kernel` cells are this guest's answers (2 CPUs): the unit tier holds parseCpuList to them.
+      const off = tb.CPULIST_CASES.flatMap((c, i) => {
+        const got = (rows[i] as { kernelCell?: string } | undefined)?.kernelCell;
+        return got === c.kernel ? [] : [`${tb.showText(c.text)}: recorded ${c.kernel}, now ${got ?? '?'}`];
+      });
+      check('the kernel answered as recorded in test/contract/cpulist-differential.ts', off.length === 0, off.join('; '));
+    }
+    record.cpulistDifferential = { irq: irq!, maxCpu, kernelRelease: release, agreed, total: tb.CPULIST_CASES.length, rows };
+  } finally {
+    phase = saved;
+  }
+}
+
+/**
+ * A managed IRQ (a virtio-blk queue vector: its driver allocates with PCI_IRQ_AFFINITY): the kernel
+ * makes smp_affinity_list 0444 and answers EPERM; `doorbell affinity` must refuse before writing,
+ * with EPERM, journal nothing, and show the mode it read.
+ */
+async function managedRefusal(): Promise<void> {
+  phase = 'managed';
+  const dbg = '/sys/kernel/debug/irq/irqs';
+  if (!check('irq debugfs is mounted (guest-init.sh)', fs.existsSync(dbg), dbg)) return;
+  // This driver's own reading: IRQs whose dstate lists IRQD_AFFINITY_MANAGED, and their PCI function.
+  const managed = fs.readdirSync(dbg).map(Number).filter((n) => Number.isInteger(n) && (dstateFlags(n) ?? []).includes('IRQD_AFFINITY_MANAGED'))
+    .sort((a, b) => a - b);
+  const owner = new Map<number, string>();
+  for (const d of fs.readdirSync('/sys/bus/pci/devices')) {
+    let list: string[];
+    try { list = fs.readdirSync(`/sys/bus/pci/devices/${d}/msi_irqs`); } catch { continue; }
+    for (const i of list) owner.set(Number(i), d);
+  }
+  record.managedIrqs = managed.map((n) => ({ irq: n, bdf: owner.get(n) ?? null }));
+  const irq = managed.find((n) => owner.has(n));
+  if (!check('a PCI function has a managed IRQ (the virtio-blk queue vectors, run.sh)', irq !== undefined,
+    `managed: ${managed.map((n) => `${n}${owner.has(n) ? ` (${owner.get(n)})` : ''}`).join(', ') || 'none'}`)) return;
+  const bdf = owner.get(irq!)!;
+  const file = `/proc/irq/${irq}/smp_affinity_list`;
+  const mode = fs.statSync(file).mode & 0o777;
+  check(`${bdf} irq ${irq}: ${file} is mode 0444 (register_irq_proc: no S_IWUSR when irq_can_set_affinity_usr() is false)`, mode === 0o444, mode4(mode));
+  const before = fs.readFileSync(file, 'latin1').trim();
+  const possible = cpulist(fs.readFileSync('/sys/devices/system/cpu/possible', 'latin1'));
+  const cpu = possible.find((c) => !cpulist(before).includes(c)) ?? possible[0]!;
+  // The kernel's own answer (the guest is the place to try it).
+  const w = writeOnce(file, Buffer.from(`${cpu}\n`));
+  record.managed = { irq: irq!, bdf, mode: mode4(mode), before, cpu, kernel: showWrite(w) };
+  check(`the kernel answers a write of "${cpu}" with EPERM (1)`, w !== null && w.call === 'write' && w.errno === os.constants.errno.EPERM, showWrite(w));
+
+  const pf = await load<ProcfsMod>('lab/affinity/procfs.js', 'readIrqMoveFacts');
+  const vd = await load<VerdictMod>('common/verdict.js', 'refusalBeforeWrite');
+  if (pf && vd) {
+    const f = pf.readIrqMoveFacts('/', irq!);
+    check('readIrqMoveFacts: managed and read-only', f.managed === true && f.readOnly === true, f.evidence.join('; '));
+    const pre = vd.refusalBeforeWrite(irq!, f, os.release());
+    check(`refusalBeforeWrite on ${os.release()}: EPERM`, pre?.errno === 'EPERM', pre ? `${pre.errno}: ${pre.headline}` : 'no refusal');
+  }
+
+  // The CLI (AffinityEditor.setAffinity) with a state dir of its own: nothing may be journaled.
+  const v = runCli(['vectors', bdf, '--json']);
+  let index: number | undefined;
+  try {
+    const p = JSON.parse(v.out) as unknown;
+    const rows = (Array.isArray(p) ? p : ((p as { vectors?: unknown }).vectors ?? [])) as Record<string, unknown>[];
+    const r = rows.find((x) => Number(x.irq) === irq);
+    index = r === undefined ? undefined : Number(r.index);
+  } catch { /* reported below */ }
+  if (!check(`doorbell vectors ${bdf} --json lists irq ${irq}`, index !== undefined,
+    index !== undefined ? `vector ${index}` : `exit ${v.code}: ${(v.err || v.out).trim().split('\n').pop() ?? ''}`)) return;
+  const state = '/tmp/doorbell-state-managed';
+  fs.rmSync(state, { recursive: true, force: true });
+  fs.mkdirSync(state, { recursive: true });
+  const a = runCli(['affinity', bdf, String(index), String(cpu), '--json'], 'linux', state);
+  let r: { changeId?: string | null; verdict?: { kind?: string; errno?: string | null; headline?: string; evidence?: string[] } } = {};
+  try { r = JSON.parse(a.out) as typeof r; } catch { /* reported by the check */ }
+  const vr = r.verdict ?? {};
+  check(`doorbell affinity ${bdf} ${index} ${cpu}: exit 1, refused before writing with EPERM`,
+    a.code === 1 && vr.kind === 'refused' && vr.errno === 'EPERM' && /^refused before writing/.test(vr.headline ?? '') && r.changeId === null,
+    `exit ${a.code}, ${vr.kind} ${vr.errno}: ${vr.headline ?? (a.err.trim().split('\n').pop() ?? '')}, changeId ${String(r.changeId)}`);
+  const ev = vr.evidence ?? [];
+  check(`the evidence shows the mode this driver read (${mode4(mode)})`, ev.includes(`${file} is mode ${mode4(mode)} (no owner write)`), ev.join(' | '));
+  check('the evidence names IRQD_AFFINITY_MANAGED from debugfs and says nothing was written',
+    ev.some((e) => e.startsWith(`/sys/kernel/debug/irq/irqs/${irq}:`) && e.includes('IRQD_AFFINITY_MANAGED')) && ev.includes('nothing was written'), ev.join(' | '));
+  const t = runCli(['affinity', bdf, String(index), String(cpu)], 'linux', state);
+  const line = t.out.split('\n').find((l) => l.includes('verdict:')) ?? '';
+  check('the text verdict names the errno and its number', t.code === 1 && line.includes('[EPERM 1]'), line.trim() || `exit ${t.code}`);
+  const jf = path.join(state, 'affinity-journal.jsonl');
+  const jt = fs.existsSync(jf) ? fs.readFileSync(jf, 'utf8') : null;
+  check('nothing journaled', jt === null || jt.trim() === '', jt === null ? `no ${jf}` : `${jt.trim().split('\n').length} line(s) in ${jf}`);
+  const now = fs.readFileSync(file, 'latin1').trim();
+  check(`irq ${irq} affinity unchanged (${before})`, now === before, now);
+}
+
 // ---- contract suite ---------------------------------------------------------------------------------
 
 type ContractMod = typeof ContractModule;
@@ -640,6 +855,7 @@ async function main(): Promise<void> {
     await contract(() => make());
   }
   cliDevices();
+  await managedRefusal();
 }
 
 try {
