@@ -84,7 +84,7 @@ export function parseCpuList(text: string, opts: CpuListOptions = {}): CpuListPa
       throw new ListError('EINVAL', `${what} is missing (found ${got} at column ${i + 1}); expected a decimal CPU number${releaseAtLeast(opts.kernelRelease, 5, 13) ? ' or N' : ''}`);
     }
     const n = Number(s.slice(from, i));
-    if (n > 0xffffffff) throw new ListError('EOVERFLOW', `${s.slice(from, i)} does not fit the kernel's 32-bit CPU number (EOVERFLOW)`);
+    if (n > 0xffffffff) throw new ListError('EOVERFLOW', `${s.slice(from, i)} does not fit the kernel's 32-bit CPU number`);
     return n;
   };
   try {

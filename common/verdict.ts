@@ -284,7 +284,9 @@ export function judgeMove(o: MoveObservation): AffinityVerdict {
   ev.push(`wrote ${o.requested.join(',')} to /proc/irq/${o.irq}/smp_affinity_list`);
   if (!o.write.ok) {
     const t = refusalText(o.write.errno, o.kernelRelease, { requested: o.requested, online: o.online ?? null, controller: o.controller, facts: o.facts ?? null });
-    ev.push(`the kernel answered ${en(o.write.errno)}${o.write.message ? ` (${o.write.message})` : ''}; nothing changed`);
+    // The write's own message names the errno where it has one; it is said once.
+    const m = o.write.message;
+    ev.push(`${m && m.includes(o.write.errno) ? `the kernel refused the write: ${m}` : `the kernel answered ${en(o.write.errno)}${m ? ` (${m})` : ''}`}; nothing changed`);
     return { kind: 'refused', ...t, evidence: ev, errno: o.write.errno, rule: null };
   }
   const a = o.after, b = o.before;

@@ -102,7 +102,10 @@ export class AffinityEditor {
     // The kernel that would parse the list decides whether N and "all" exist.
     const p = parseCpuList(text, { kernelRelease: info.kernel.release, ...(max === undefined ? {} : { maxCpu: max }) });
     if (!p.ok) {
-      throw usage(`bad CPU list "${text}": ${p.message} (the kernel would answer ${p.errno} (${ERRNO[p.errno]}))`,
+      // The parser names the region it refused; where that is the whole list, it is named once.
+      const whole = `"${text.trim()}": `;
+      const why = p.message.startsWith(whole) ? p.message.slice(whole.length) : p.message;
+      throw usage(`bad CPU list "${text}": ${why} (the kernel would answer ${p.errno} (${ERRNO[p.errno]}))`,
         `Use the kernel's list syntax, e.g. 0-3,8 or 0-7:2/4 (the first 2 of every 4), with CPUs 0–${max ?? '?'}; nothing was written.`, p.errno);
     }
     return p.cpus;

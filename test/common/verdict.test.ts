@@ -167,6 +167,13 @@ describe('judgeMove (hand-written expectations)', () => {
     });
   }
 
+  it('a refused write names the errno once: from the write\'s own message where it has one', () => {
+    const base = rows[0]!.o;
+    const withMsg = judgeMove({ ...base, write: { ok: false, errno: 'EPERM', message: 'write /proc/irq/36/smp_affinity_list failed: EPERM (1, Operation not permitted)' } });
+    expect(withMsg.evidence[1]).toBe('the kernel refused the write: write /proc/irq/36/smp_affinity_list failed: EPERM (1, Operation not permitted); nothing changed');
+    expect(judgeMove({ ...base, write: { ok: false, errno: 'EPERM' } }).evidence[1]).toBe('the kernel answered EPERM (1); nothing changed');
+  });
+
   it('says when it assumed APIC ID = CPU number', () => {
     const r = rows.find((x) => x.name.startsWith('x86 no IR: destination moved'))!;
     const { apicIds: _drop, ...o } = r.o;

@@ -112,7 +112,8 @@ export const affinity: Command = {
       else for (const r of edits) printEdit(ctx, r);
       return edits.length > 0 && edits.every((r) => r.verdict.kind === 'verified') ? EXIT.OK : EXIT.FAIL;
     } catch (e) {
-      if (e instanceof LabFailure && e.error.errnoName === 'EINVAL' && e.error.op === 'affinity') {
+      // A CPU list the kernel would refuse (EINVAL, ERANGE or EOVERFLOW) is the user's to fix: a usage error.
+      if (e instanceof LabFailure && e.error.op === 'affinity') {
         ctx.err(`doorbell affinity: ${e.error.message}\n  hint: ${e.error.hint}`);
         return EXIT.USAGE;
       }

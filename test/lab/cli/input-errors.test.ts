@@ -74,6 +74,24 @@ describe('a BDF that is not one never reaches the lab', () => {
   });
 });
 
+describe('a CPU list the kernel would refuse', () => {
+  it('is a usage error whatever the errno, with the op, the list and the errno each once', async () => {
+    const HINT = '  hint: Use the kernel\'s list syntax, e.g. 0-3,8 or 0-7:2/4 (the first 2 of every 4), with CPUs 0–15; nothing was written.';
+    const cases: [string, string][] = [
+      ['999', 'CPU 999 is past the last CPU of this machine (15) (the kernel would answer ERANGE (34))'],
+      ['99999999999', '99999999999 does not fit the kernel\'s 32-bit CPU number (the kernel would answer EOVERFLOW (75))'],
+      ['5-1', 'the range runs backwards (5 > 1) (the kernel would answer EINVAL (22))'],
+      // A region of a longer list is still named: it is not the whole list.
+      ['0,999', '"999": CPU 999 is past the last CPU of this machine (15) (the kernel would answer ERANGE (34))'],
+    ];
+    for (const [list, why] of cases) {
+      const r = await run('--lab', 'sim:x86-vtd-ir', 'affinity', '0000:3b:00.0', '0', list);
+      expect(r.code, list).toBe(2);
+      expect(r.err.split('\n').filter((l) => !l.startsWith('doorbell: lab ')), list).toEqual([`doorbell affinity: bad CPU list "${list}": ${why}`, HINT]);
+    }
+  });
+});
+
 describe('-o=FILE', () => {
   it('writes FILE, not a file named "=FILE"', async () => {
     const file = path.join(tmp(), 'lab.dbsnap');
