@@ -22,6 +22,12 @@ export interface Command {
   run(args: string[], ctx: CliContext): Promise<number>;
 }
 
+/** What parseFlags' `unknown` holds, said plainly: "--spread needs a value", "unknown option --x". */
+export function optionErrors(unknown: string[]): string {
+  const MISSING = ' (needs a value)';
+  return unknown.map((u) => (u.endsWith(MISSING) ? `${u.slice(0, -MISSING.length)} needs a value` : `unknown option ${u}`)).join('; ');
+}
+
 /** Split `--flag value`, `--flag=value` and boolean `--flag` from positionals. */
 export function parseFlags(args: string[], spec: { values?: string[]; bools?: string[] }): { flags: Record<string, string | boolean>; positional: string[]; unknown: string[] } {
   const flags: Record<string, string | boolean> = {};

@@ -71,9 +71,15 @@ export async function main(argv: string[], io: { out(s: string): void; err(s: st
     else rest.push(a);
   }
   const [name, ...args] = rest;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
+  if (name === '--help' || name === '-h' || name === 'help') {
     io.out(usage());
-    return name ? EXIT.OK : EXIT.USAGE;
+    return EXIT.OK;
+  }
+  // No command is a usage error: the usage goes where errors go, so `doorbell | less` shows nothing odd and scripts see it on stderr.
+  if (!name) {
+    io.err('doorbell: no command given\n');
+    io.err(usage());
+    return EXIT.USAGE;
   }
   const cmd = COMMANDS.find((c) => c.name === name);
   if (!cmd) {

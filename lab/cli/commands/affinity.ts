@@ -6,7 +6,7 @@ import { ERRNO } from '../../../common/errno.js';
 import { LabFailure } from '../../../common/errors.js';
 import { AffinityEditor, type EditResult, type RestoreOutcome } from '../../affinity/editor.js';
 import { AffinityJournal } from '../../affinity/journal.js';
-import { decimal, EXIT, formatFailure, notBdf, parseBdf, parseFlags, type CliContext, type Command } from '../context.js';
+import { decimal, EXIT, formatFailure, notBdf, optionErrors, parseBdf, parseFlags, type CliContext, type Command } from '../context.js';
 
 const USAGE = [
   'doorbell [--lab SPEC] affinity BDF VECTOR CPULIST [--json]',
@@ -50,7 +50,7 @@ export const affinity: Command = {
   async run(args, ctx) {
     const { flags, positional, unknown } = parseFlags(args, { values: ['spread', 'pin'], bools: ['json', 'undo', 'restore-all', 'journal'] });
     const bad = (m: string) => { ctx.err(`doorbell affinity: ${m}\nusage: ${USAGE}`); return EXIT.USAGE; };
-    if (unknown.length > 0) return bad(`unknown option ${unknown.join(' ')}`);
+    if (unknown.length > 0) return bad(optionErrors(unknown));
     const modes = ['spread', 'pin', 'undo', 'restore-all', 'journal'].filter((m) => flags[m] !== undefined);
     if (modes.length > 1) return bad(`--${modes.join(' and --')} cannot be combined`);
     const mode = modes[0] ?? 'set';

@@ -7,7 +7,7 @@ import { BRINGUP_STEPS, type BringupChecklist, type BringupStepId } from '../../
 import { AffinityEditor } from '../../affinity/editor.js';
 import { AffinityJournal } from '../../affinity/journal.js';
 import { BringupRunner } from '../../bringup/runner.js';
-import { EXIT, failureLine, formatFailure, notBdf, parseBdf, parseFlags, type CliContext, type Command } from '../context.js';
+import { EXIT, failureLine, formatFailure, notBdf, optionErrors, parseBdf, parseFlags, type CliContext, type Command } from '../context.js';
 
 const USAGE = [
   'doorbell [--lab SPEC] bringup BDF [--run [--up-to STEP]] [--json]',
@@ -44,7 +44,7 @@ export const bringup: Command = {
   async run(args, ctx) {
     const { flags, positional, unknown } = parseFlags(args, { values: ['up-to'], bools: ['run', 'json'] });
     const bad = (m: string) => { ctx.err(`doorbell bringup: ${m}\nusage: ${USAGE}`); return EXIT.USAGE; };
-    if (unknown.length > 0) return bad(`unknown option ${unknown.join(' ')}`);
+    if (unknown.length > 0) return bad(optionErrors(unknown));
     if (positional.length !== 1) return bad('needs exactly one BDF');
     const bdf = parseBdf(positional[0]!);
     if (!bdf) return bad(notBdf(positional[0]!));

@@ -92,6 +92,28 @@ describe('a CPU list the kernel would refuse', () => {
   });
 });
 
+describe('no command, and an option without its value', () => {
+  it('no command is a usage error on stderr, exit 2; --help is the usage on stdout, exit 0', async () => {
+    const none = await run();
+    expect(none.code).toBe(2);
+    expect(none.out).toBe('');
+    expect(none.err).toMatch(/^doorbell: no command given\n\nusage: doorbell \[--lab SPEC\] COMMAND/);
+    const help = await run('--help');
+    expect(help.code).toBe(0);
+    expect(help.err).toBe('');
+    expect(help.out).toMatch(/^usage: doorbell \[--lab SPEC\] COMMAND/);
+  });
+
+  it('an option given without its value says so (it said "unknown option --spread (needs a value)")', async () => {
+    const r = await run('--lab', 'sim:x86-vtd-ir', 'affinity', '0000:3b:00.0', '--spread');
+    expect(r.code).toBe(2);
+    expect(r.err.split('\n')[0]).toBe('doorbell affinity: --spread needs a value');
+    const b = await run('--lab', 'sim:x86-vtd-ir', 'bringup', '0000:3b:00.0', '--bogus', '--up-to');
+    expect(b.code).toBe(2);
+    expect(b.err.split('\n')[0]).toBe('doorbell bringup: unknown option --bogus; --up-to needs a value');
+  });
+});
+
 describe('-o=FILE', () => {
   it('writes FILE, not a file named "=FILE"', async () => {
     const file = path.join(tmp(), 'lab.dbsnap');
