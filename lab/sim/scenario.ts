@@ -5,9 +5,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ERRNO, errnoText } from '../../common/errno.js';
+import { ERRNO } from '../../common/errno.js';
 import { LabFailure } from '../../common/errors.js';
 import { parseCpuList } from '../../common/cpulist.js';
+import { fileKind, ioError, readRegularFile } from '../snapshot/file.js';
 
 export type IrqChipSpec =
   | { kind: 'gic-its'; itsBase: bigint; node: number; gicv4: boolean }
@@ -136,20 +137,14 @@ export function closestScenario(typed: string): string | null {
   return best.name;
 }
 
-/** A failed fs call as a LabError: the errno name and number as the kernel gave them (Node keeps -errno). */
+/** A failed fs call as a LabFailure: the errno name and number as the kernel gave them (ioError). */
 function ioFailure(file: string, what: string, e: unknown, hint: string): LabFailure {
-  const code = (e as { code?: unknown }).code;
-  const errno = (e as { errno?: unknown }).errno;
-  if (typeof code !== 'string' || typeof errno !== 'number') {
-    return new LabFailure({ op: OP, path: file, message: `cannot ${what} scenario file ${file}: ${(e as Error).message}`, hint });
+  const said = `cannot ${what} scenario file ${file}`;
+  // Not a system error (no code and errno): Node's own words, after the same prefix.
+  if (typeof (e as { code?: unknown }).code !== 'string' || typeof (e as { errno?: unknown }).errno !== 'number') {
+    return new LabFailure({ op: OP, path: file, message: `${said}: ${(e as Error).message}`, hint });
   }
-  const num = Math.abs(errno);
-  const text = errnoText(num);
-  return new LabFailure({
-    op: OP, path: file, errno: num, errnoName: code,
-    message: `cannot ${what} scenario file ${file}: ${code} (${num}${text === `errno ${num}` ? '' : `, ${text}`})`,
-    hint,
-  });
+  return new LabFailure(ioError(OP, e, hint, file, { what: said, reading: true }));
 }
 
 /** What to do when the scenario path names nothing (or a path through a non-directory). */
@@ -184,44 +179,25 @@ function readScenarioText(file: string, given: string): string {
       hint: `Name a scenario JSON file${jsons.length ? ` (this directory holds ${jsons.slice(0, 5).join(', ')}${jsons.length > 5 ? ', …' : ''}: e.g. sim:${path.join(file, jsons[0]!)})` : ''}; ${builtIns()}.`,
     });
   }
-  const kind = st.isFile() ? null : st.isFIFO() ? 'a FIFO' : st.isCharacterDevice() ? 'a character device' : st.isBlockDevice() ? 'a block device' : st.isSocket() ? 'a socket' : 'not a regular file';
   const notFile = (k: string) => new LabFailure({
     op: OP, path: file,
     message: `${file} is ${k}, not a scenario file: Doorbell reads scenarios only from regular files (nothing was read)`,
     hint: `Save the scenario to a file and give its path; ${builtIns()}.`,
   });
-  if (kind) throw notFile(kind);
   const tooBig = (size: string) => new LabFailure({
     op: OP, path: file,
     message: `${file} is ${size}, more than the ${MAX_SCENARIO_BYTES} bytes Doorbell reads from a scenario file`,
     hint: `A scenario is a small JSON file (assets/scenarios/*.json are 2–4 kB): check the path; ${builtIns()}.`,
   });
-  if (st.size > MAX_SCENARIO_BYTES) throw tooBig(`${st.size} bytes`);
   let bytes: Buffer;
-  let fd: number | null = null;
   try {
-    // O_NONBLOCK: a name that became a FIFO since the stat opens at once, and fstat refuses it.
-    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-    const fst = fs.fstatSync(fd);
-    if (!fst.isFile()) throw notFile('not a regular file now (it changed since it was looked up)');
-    // Read at most one byte past the limit: the file may have grown since the stat.
-    const chunks: Buffer[] = [];
-    let n = 0;
-    for (;;) {
-      const b = Buffer.allocUnsafe(Math.min(MAX_SCENARIO_BYTES + 1 - n, Math.max(fst.size - n + 1, 1 << 16)));
-      const r = fs.readSync(fd, b, 0, b.length, null);
-      if (r === 0) break;
-      chunks.push(b.subarray(0, r));
-      n += r;
-      if (n > MAX_SCENARIO_BYTES) throw tooBig('larger than that now (it grew while being read)');
-    }
-    bytes = Buffer.concat(chunks, n);
+    const r = readRegularFile(file, st, MAX_SCENARIO_BYTES);
+    if (!r.ok) throw 'notFile' in r ? notFile(r.changed ? 'not a regular file now (it changed since it was looked up)' : fileKind(r.notFile)) : tooBig(r.tooBig);
+    bytes = r.bytes;
   } catch (e) {
     if (e instanceof LabFailure) throw e;
     const code = (e as { code?: unknown }).code;
     throw ioFailure(file, 'read', e, code === 'EACCES' || code === 'EPERM' ? `You may not read it: check its permissions (ls -l ${file}).` : 'Check the file and the filesystem it is on.');
-  } finally {
-    if (fd !== null) fs.closeSync(fd);
   }
   if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
     throw new LabFailure({

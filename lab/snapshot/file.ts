@@ -151,6 +151,36 @@ function mib(n: number): string {
 }
 
 /**
+ * At most `max` bytes of the regular file `file`, whose stat (`st`, taken before: opening a FIFO
+ * blocks until a writer comes, and a device may never end) the caller has. Opened O_NONBLOCK: a
+ * name that became a FIFO since the stat opens at once, and fstat refuses it. Reads one byte past
+ * `max` at most: the file may grow while it is read. Node's I/O errors are thrown as they come.
+ */
+export function readRegularFile(file: string, st: fs.Stats, max: number):
+  { ok: true; bytes: Buffer } | { ok: false; notFile: fs.Stats; changed: boolean } | { ok: false; tooBig: string } {
+  if (!st.isFile()) return { ok: false, notFile: st, changed: false };
+  if (st.size > max) return { ok: false, tooBig: `${st.size} bytes` };
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  try {
+    const fst = fs.fstatSync(fd);
+    if (!fst.isFile()) return { ok: false, notFile: fst, changed: true };
+    const chunks: Buffer[] = [];
+    let n = 0;
+    for (;;) {
+      const b = Buffer.allocUnsafe(Math.min(max + 1 - n, Math.max(fst.size - n + 1, 1 << 16)));
+      const r = fs.readSync(fd, b, 0, b.length, null);
+      if (r === 0) break;
+      chunks.push(b.subarray(0, r));
+      n += r;
+      if (n > max) return { ok: false, tooBig: 'larger than that now (it grew while being read)' };
+    }
+    return { ok: true, bytes: Buffer.concat(chunks, n) };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
  * Read and decode a snapshot file; I/O errors carry their errno. Only a regular file is read, and
  * at most `maxFileBytes` of it: a FIFO would block the open and /dev/zero never ends.
  */
@@ -161,35 +191,16 @@ export function readSnapshotFile(file: string, opts: { maxFileBytes?: number; ma
   const tooBig = (size: string) => refuse(file, `is ${size}, more than the ${mib(max)} Doorbell reads from a snapshot file`, NOT_OURS,
     { limit: max });
   let bytes: Buffer;
-  let fd: number | null = null;
   try {
-    const st = fs.statSync(file); // before open: opening a device or a FIFO can block or act
-    if (!st.isFile()) return notFile(st);
-    if (st.size > max) return tooBig(`${st.size} bytes`);
-    // O_NONBLOCK: if the name became a FIFO since the stat, open returns at once and fstat refuses it.
-    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-    const fst = fs.fstatSync(fd);
-    if (!fst.isFile()) return notFile(fst);
-    // Read at most one byte past the limit: the file may have grown since the stat.
-    const chunks: Buffer[] = [];
-    let n = 0;
-    for (;;) {
-      const b = Buffer.allocUnsafe(Math.min(max + 1 - n, Math.max(fst.size - n + 1, 1 << 16)));
-      const r = fs.readSync(fd, b, 0, b.length, null);
-      if (r === 0) break;
-      chunks.push(b.subarray(0, r));
-      n += r;
-      if (n > max) return tooBig('larger than that now (it grew while being read)');
-    }
-    bytes = Buffer.concat(chunks, n);
+    const r = readRegularFile(file, fs.statSync(file), max);
+    if (!r.ok) return 'notFile' in r ? notFile(r.notFile) : tooBig(r.tooBig);
+    bytes = r.bytes;
   } catch (e) {
     const code = (e as { code?: string }).code;
     const hint = code === 'ENOENT' || code === 'ENOTDIR' ? `Check the path: ${file} does not exist (a snapshot is the .dbsnap file \`doorbell snapshot -o FILE\` or Report… wrote).`
       : code === 'EACCES' || code === 'EPERM' ? `You may not read ${file}: check its permissions (ls -l), or copy it somewhere you can read.`
       : 'Check the path and that you may read it.';
     return fail({ ...ioError(`read ${file}`, e, hint, file, { what: `cannot read ${file}`, reading: true }), op: OP });
-  } finally {
-    if (fd !== null) fs.closeSync(fd);
   }
   return decodeSnapshot(bytes, file, opts.maxUncompressed !== undefined ? { maxUncompressed: opts.maxUncompressed } : {});
 }
