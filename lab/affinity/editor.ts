@@ -343,11 +343,12 @@ export class AffinityEditor {
    * Restore every outstanding change on this lab to its original mask (only where Doorbell's mask
    * is still in force); with `ended`, only the IRQs changed by Doorbell processes that ended (what
    * the offer at start showed), leaving the running ones' changes to them; with `running: false`,
-   * all but those of another Doorbell that still runs (the CLI's --restore-all).
+   * all but those of another Doorbell that still runs (the CLI's --restore-all). `items`: what
+   * recovery() just returned, when the caller has it (it reads every IRQ's mask again).
    */
-  async restoreAll(opts: { ended?: boolean; running?: boolean } = {}): Promise<RestoreOutcome[]> {
+  async restoreAll(opts: { ended?: boolean; running?: boolean; items?: RecoveryItem[] } = {}): Promise<RestoreOutcome[]> {
     const out: RestoreOutcome[] = [];
-    for (const item of await this.recovery()) {
+    for (const item of opts.items ?? await this.recovery()) {
       if ((opts.ended && item.run !== 'ended') || (opts.running === false && item.run === 'other')) continue;
       out.push(await this.settle(item));
     }

@@ -81,8 +81,9 @@ export const affinity: Command = {
           return !o || o.action !== 'restore' || o.result?.verdict.kind === 'verified' || o.result?.verdict.kind === 'unconfirmed' ? EXIT.OK : EXIT.FAIL;
         }
         case 'restore-all': {
-          const running = (await ed.recovery()).filter((i) => i.run === 'other' && i.action === 'restore');
-          const all = await ed.restoreAll({ running: false });
+          const items = await ed.recovery();
+          const running = items.filter((i) => i.run === 'other' && i.action === 'restore');
+          const all = await ed.restoreAll({ running: false, items });
           if (json) ctx.out(JSON.stringify({ restored: all, leftToRunning: running }, null, 2));
           else {
             if (all.length === 0) ctx.out(`nothing to restore: no outstanding change on this lab${running.length ? ' but those of a Doorbell still running' : ''}`);
