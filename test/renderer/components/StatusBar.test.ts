@@ -33,7 +33,7 @@ describe('StatusBar: the connection', () => {
     setActivePinia(createPinia());
     const s = useLabStore();
     // What App.vue does with the connection.
-    lab().onConnection((c) => s.setConnected(c));
+    lab().onConnection((c, why) => s.setConnected(c, why));
     const w = mount(StatusBar);
     FakeSocket.all[0]!.onopen!();
     await nextTick();
