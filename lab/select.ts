@@ -45,7 +45,7 @@ export function parseLabSpec(spec: string, probe: () => { linux: boolean; reason
   if (s.startsWith('linux:')) {
     const root = s.slice('linux:'.length);
     if (!root) bad(spec, 'linux: needs a directory');
-    return { kind: 'linux', root: path.resolve(root), reason: `asked for: a captured tree at ${path.resolve(root)} (read-only)` };
+    return { kind: 'linux', root: path.resolve(root), reason: 'asked for: a captured tree (read-only)' };
   }
   if (s === 'sim' || s.startsWith('sim:')) {
     const rest = s === 'sim' ? DEFAULT_SCENARIO : s.slice('sim:'.length);
@@ -68,9 +68,21 @@ export function parseLabSpec(spec: string, probe: () => { linux: boolean; reason
   if (s.startsWith('snapshot:')) {
     const file = s.slice('snapshot:'.length);
     if (!file) bad(spec, 'snapshot: needs a file');
-    return { kind: 'snapshot', file: path.resolve(file), reason: `asked for: snapshot ${path.resolve(file)} (read-only)` };
+    return { kind: 'snapshot', file: path.resolve(file), reason: 'asked for: a snapshot (read-only)' };
   }
   return bad(spec, 'unknown kind');
+}
+
+/**
+ * The spec as a user would type it, for the line the CLI starts with: `linux` is this machine,
+ * `linux:DIR` a captured tree, `snapshot:FILE` a file — never one for another.
+ */
+export function specLabel(spec: LabSpec): string {
+  switch (spec.kind) {
+    case 'linux': return spec.root === '/' ? 'linux' : `linux:${spec.root}`;
+    case 'sim': return `sim:${spec.scenario}`;
+    case 'snapshot': return `snapshot:${spec.file}`;
+  }
 }
 
 /** Open the backend a spec names. Backends are loaded lazily so the CLI starts fast. */

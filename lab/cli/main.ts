@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // `doorbell [--lab SPEC] COMMAND …`
 import { LabFailure, toLabError } from '../../common/errors.js';
-import { openLab, parseLabSpec } from '../select.js';
+import { openLab, parseLabSpec, specLabel } from '../select.js';
 import { removePartials } from '../snapshot/file.js';
 import { COMMANDS } from './commands/index.js';
 import { EXIT, formatFailure, type CliContext } from './context.js';
@@ -95,7 +95,7 @@ export async function main(argv: string[], io: { out(s: string): void; err(s: st
     labSpec,
     async openLab() {
       const spec = parseLabSpec(labSpec);
-      io.err(`doorbell: lab ${spec.kind}${spec.kind === 'sim' ? `:${spec.scenario}` : ''} — ${spec.reason}`);
+      io.err(`doorbell: lab ${specLabel(spec)} — ${spec.reason}`);
       return openLab(spec);
     },
     out: io.out,

@@ -53,23 +53,23 @@ export const serve: Command = {
   async run(args, ctx) {
     const { flags, positional, unknown } = parseFlags(args, { values: ['port'] });
     if (unknown.length || positional.length) {
-      ctx.err(`serve: unexpected ${[...unknown, ...positional].join(' ')}\nusage: ${this.usage}`);
+      ctx.err(`doorbell serve: unexpected ${[...unknown, ...positional].join(' ')}\nusage: ${this.usage}`);
       return EXIT.USAGE;
     }
     const port = flags.port === undefined ? 0 : decimal(flags.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
-      ctx.err(`serve: --port must be a TCP port number (0-65535), got ${String(flags.port)}`);
+      ctx.err(`doorbell serve: --port must be a TCP port number (0-65535), got ${String(flags.port)}`);
       return EXIT.USAGE;
     }
     const staticDir = rendererDir();
     checkRenderer(staticDir);
     const backend = await ctx.openLab();
     const info = await backend.info().catch(async (e: unknown) => { await backend.close(); throw e; });
-    if (process.getuid?.() === 0) ctx.err(`serve: ${rootNotice(info)}`);
+    if (process.getuid?.() === 0) ctx.err(`doorbell serve: ${rootNotice(info)}`);
     const session = new LabSession(backend);
     let server: Awaited<ReturnType<typeof startServer>>;
     try {
-      server = await startServer({ session, staticDir, port, log: (l) => ctx.err(`serve: ${l}`) });
+      server = await startServer({ session, staticDir, port, log: (l) => ctx.err(`doorbell serve: ${l}`) });
     } catch (e) {
       await session.close();
       if ((e as { code?: string }).code === 'EADDRINUSE') {
@@ -85,7 +85,7 @@ export const serve: Command = {
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
-    ctx.err('serve: stopping');
+    ctx.err('doorbell serve: stopping');
     await server.close();
     await session.close();
     return EXIT.OK;

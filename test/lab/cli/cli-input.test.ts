@@ -31,6 +31,8 @@ describe('lab/cli input', () => {
       const c = ctx();
       expect(await serve.run(['--port', port], c)).toBe(EXIT.USAGE);
       expect(c.err_.join('\n')).toContain('--port must be a TCP port number');
+      // Named like every other command's messages (it said "serve: …").
+      expect(c.err_[0]).toMatch(/^doorbell serve: --port /);
     }
   });
 

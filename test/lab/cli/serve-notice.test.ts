@@ -50,7 +50,7 @@ describe('serve as root', () => {
   it('on the simulator: nothing is written to /proc or /dev (it said "writes go straight to /proc and /dev")', async () => {
     vi.spyOn(process, 'getuid').mockReturnValue(0);
     const err = await serveOnce(async () => createSimLab({ scenario: 'x86-vtd-ir', reason: 'test' }));
-    expect(err[0]).toBe(`serve: running as root, but the lab is the simulator (sim:x86-vtd-ir): nothing is written to /proc or /dev, only reports and the affinity journal under ${stateDir}. Keep the URL private.`);
+    expect(err[0]).toBe(`doorbell serve: running as root, but the lab is the simulator (sim:x86-vtd-ir): nothing is written to /proc or /dev, only reports and the affinity journal under ${stateDir}. Keep the URL private.`);
   });
 
   it('on a snapshot and on a captured tree: read-only, named', async () => {
@@ -58,10 +58,10 @@ describe('serve as root', () => {
     const file = path.join(tmp(), 'lab.dbsnap');
     expect(await main(['--lab', 'sim:x86-vtd-ir', 'snapshot', '-o', file, '--interval', '0'], { out: () => {}, err: () => {} })).toBe(0);
     expect((await serveOnce(() => openLab(parseLabSpec(`snapshot:${file}`))))[0])
-      .toBe(`serve: running as root, but the lab is a read-only snapshot (snapshot:${file}): nothing is written to /proc or /dev, only reports and the affinity journal under ${stateDir}. Keep the URL private.`);
+      .toBe(`doorbell serve: running as root, but the lab is a read-only snapshot (snapshot:${file}): nothing is written to /proc or /dev, only reports and the affinity journal under ${stateDir}. Keep the URL private.`);
     const root = E1000E;
     expect((await serveOnce(() => openLab(parseLabSpec(`linux:${root}`))))[0])
-      .toBe(`serve: running as root, but the lab is read-only (linux:${root}): nothing is written to /proc or /dev, only reports and the affinity journal under ${stateDir}. Keep the URL private.`);
+      .toBe(`doorbell serve: running as root, but the lab is read-only (linux:${root}): nothing is written to /proc or /dev, only reports and the affinity journal under ${stateDir}. Keep the URL private.`);
   });
 
   it('on the live machine: writes go straight to /proc and /dev', async () => {
@@ -73,7 +73,7 @@ describe('serve as root', () => {
       vi.spyOn(lab, 'info').mockResolvedValue({ ...info, backend: 'linux', spec: 'linux', writable: { ok: true, why: 'this machine, running as root' } });
       return lab;
     });
-    expect(err[0]).toBe('serve: running as root — writes go straight to /proc and /dev. The browser is not root; keep the URL private.');
+    expect(err[0]).toBe('doorbell serve: running as root — writes go straight to /proc and /dev. The browser is not root; keep the URL private.');
   });
 
   it('not root: no notice', async () => {
