@@ -11,7 +11,7 @@ import type { LabEvent } from '../../common/ipc/contract.js';
 import type { Result } from '../../common/errors.js';
 import { bindLabApi, forwardEvents } from './ipc/handle.js';
 import { menuTemplate } from './menu.js';
-import { createWindow, hardenSession } from './window.js';
+import { createWindow, hardenSession, historySteps } from './window.js';
 
 /** `--lab SPEC` or `--lab=SPEC` from Electron's argv (default auto). */
 export function labArg(argv: readonly string[]): string {
@@ -49,6 +49,7 @@ export async function start(): Promise<void> {
   const win = createWindow(BrowserWindow, path.join(import.meta.dirname, '../preload/index.cjs'), `Doorbell — ${info.title}`, () => pageUrl);
   trusted.add(win.webContents.id);
   forwardEvents(front, win.webContents);
+  const steps = historySteps(win.webContents);
   const setMenu = async () => {
     const i = await front.core.backend.info();
     win.setTitle(`Doorbell — ${i.title}`);
@@ -58,6 +59,8 @@ export async function start(): Promise<void> {
       reload: () => win.webContents.reload(),
       about: () => void dialog.showMessageBox(win, { message: 'Doorbell', detail: `${i.title}\n${i.reason}` }),
       openSnapshot: () => void openSnapshotInto(win),
+      back: steps.back,
+      forward: steps.forward,
     })));
   };
   async function openSnapshotInto(w: BrowserWindow): Promise<void> {

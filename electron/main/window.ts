@@ -49,9 +49,28 @@ export function hardenContents(contents: WebContents, allowedUrl: () => string):
   contents.setWindowOpenHandler(() => ({ action: 'deny' }));
 }
 
+/*
+ * Back and Forward walk the page's own history: each view or device it shows is a pushState entry
+ * of the one page (renderer/src/stores/ui.ts), so no step leaves it (will-navigate above still
+ * guards that). A browser gives these keys and mouse buttons; a BrowserWindow gives none.
+ */
+export function historySteps(contents: WebContents): { back: () => void; forward: () => void } {
+  const h = contents.navigationHistory;
+  return {
+    back: () => { if (h.canGoBack()) h.goBack(); },
+    forward: () => { if (h.canGoForward()) h.goForward(); },
+  };
+}
+
 export function createWindow(BrowserWindow: typeof BW, preload: string, title: string, pageUrl: () => string): BW {
   const win = new BrowserWindow(windowOptions(preload, title));
   hardenContents(win.webContents, pageUrl);
+  // The mouse's back and forward buttons (Linux and Windows report them as app commands).
+  const steps = historySteps(win.webContents);
+  win.on('app-command', (_e, command) => {
+    if (command === 'browser-backward') steps.back();
+    else if (command === 'browser-forward') steps.forward();
+  });
   win.once('ready-to-show', () => win.show());
   return win;
 }

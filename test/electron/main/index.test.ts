@@ -4,6 +4,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 const h = vi.hoisted(() => ({
   windows: [] as { opts: Record<string, unknown>; loaded?: string; webContents: { id: number } }[],
+  steps: [] as string[],
   errors: [] as [string, string][],
   exits: [] as number[],
   menus: [] as unknown[],
@@ -23,7 +24,8 @@ vi.mock('electron', async () => {
     constructor(opts: Record<string, unknown>) {
       super();
       this.opts = opts;
-      this.webContents = Object.assign(new EventEmitter(), { id: 7, setWindowOpenHandler: () => {}, send: () => {}, isDestroyed: () => false, reload: () => { h.reloads++; } });
+      this.webContents = Object.assign(new EventEmitter(), { id: 7, setWindowOpenHandler: () => {}, send: () => {}, isDestroyed: () => false, reload: () => { h.reloads++; },
+        navigationHistory: { canGoBack: () => true, canGoForward: () => true, goBack: () => h.steps.push('back'), goForward: () => h.steps.push('forward') } });
       h.windows.push(this);
     }
     async loadFile(f: string) { this.loaded = f; }
@@ -58,7 +60,7 @@ const { start, labArg } = await import('../../../electron/main/index.js');
 
 describe('electron/main/index', () => {
   beforeEach(() => {
-    h.windows.length = 0; h.errors.length = 0; h.exits.length = 0; h.menus.length = 0; h.handlers.clear(); h.openedSpecs.length = 0; h.failOpen = false; h.reloads = 0; h.openPick = [];
+    h.windows.length = 0; h.errors.length = 0; h.exits.length = 0; h.menus.length = 0; h.handlers.clear(); h.openedSpecs.length = 0; h.failOpen = false; h.reloads = 0; h.openPick = []; h.steps.length = 0;
     vi.spyOn(process, 'getuid').mockReturnValue(1000);
   });
 
@@ -120,5 +122,16 @@ describe('electron/main/index', () => {
     await vi.waitFor(() => expect(h.errors).toHaveLength(1));
     expect(h.errors[0]![0]).toBe('Doorbell: cannot open the snapshot');
     expect(h.reloads).toBe(0);
+  });
+
+  it('View → Back and Forward (Alt+← and Alt+→) step through the page\'s history, as in a browser', async () => {
+    process.argv = ['electron', '.', '--lab', 'sim:x86-noir'];
+    await start();
+    const menu = h.menus.at(-1) as { label: string; submenu: { label?: string; accelerator?: string; click?: () => void }[] }[];
+    const view = menu.find((m) => m.label === 'View')!.submenu;
+    const back = view.find((i) => i.label === 'Back')!, forward = view.find((i) => i.label === 'Forward')!;
+    if (process.platform !== 'darwin') expect([back.accelerator, forward.accelerator]).toEqual(['Alt+Left', 'Alt+Right']);
+    back.click!(); forward.click!();
+    expect(h.steps).toEqual(['back', 'forward']);
   });
 });

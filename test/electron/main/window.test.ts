@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 import { EventEmitter } from 'node:events';
 import { describe, expect, it, vi } from 'vitest';
-import { CSP, createWindow, hardenContents, hardenSession, windowOptions } from '../../../electron/main/window.js';
+import { CSP, createWindow, hardenContents, hardenSession, historySteps, windowOptions } from '../../../electron/main/window.js';
 import { CSP as SERVE_CSP } from '../../../lab/server/serve.js';
 
 describe('electron/main/window', () => {
@@ -57,10 +57,50 @@ describe('electron/main/window', () => {
     expect(handler()).toEqual({ action: 'deny' });
   });
 
+  /** The page's history as Electron's NavigationHistory has it: entries and an index. */
+  function history(entries: number, index: number) {
+    const h = {
+      index,
+      canGoBack: () => h.index > 0,
+      canGoForward: () => h.index < entries - 1,
+      goBack: vi.fn(() => { h.index--; }),
+      goForward: vi.fn(() => { h.index++; }),
+    };
+    return h;
+  }
+
+  it('steps back and forward through the page\'s own history, and not past either end', () => {
+    const h = history(3, 1);
+    const steps = historySteps({ navigationHistory: h } as never);
+    steps.back();
+    expect(h.index).toBe(0);
+    steps.back();
+    expect(h.goBack).toHaveBeenCalledTimes(1);
+    steps.forward(); steps.forward(); steps.forward();
+    expect(h.index).toBe(2);
+    expect(h.goForward).toHaveBeenCalledTimes(2);
+  });
+
+  it('the mouse\'s back and forward buttons step through the history (a BrowserWindow has no such binding)', () => {
+    class FakeBW extends EventEmitter {
+      webContents = Object.assign(new EventEmitter(), { setWindowOpenHandler: vi.fn(), navigationHistory: history(3, 1) });
+      show = vi.fn();
+    }
+    const win = createWindow(FakeBW as never, '/p.cjs', 'T', () => 'file:///i.html') as unknown as FakeBW;
+    const h = win.webContents.navigationHistory;
+    win.emit('app-command', {}, 'browser-backward');
+    expect(h.index).toBe(0);
+    win.emit('app-command', {}, 'browser-forward');
+    win.emit('app-command', {}, 'browser-forward');
+    expect(h.index).toBe(2);
+    win.emit('app-command', {}, 'media-play-pause');
+    expect(h.index).toBe(2);
+  });
+
   it('creates the window with those options and shows it when ready', () => {
     const created: unknown[] = [];
     class FakeBW extends EventEmitter {
-      webContents = Object.assign(new EventEmitter(), { setWindowOpenHandler: vi.fn() });
+      webContents = Object.assign(new EventEmitter(), { setWindowOpenHandler: vi.fn(), navigationHistory: history(1, 0) });
       show = vi.fn();
       constructor(opts: unknown) { super(); created.push(opts); }
     }
