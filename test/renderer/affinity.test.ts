@@ -17,7 +17,7 @@ import { linuxTree, settle, sim, SCALE_SCENARIO, VTD_TREE } from './helpers.js';
 import { installEdit, type EditLab } from './edit-helpers.js';
 
 let lab: EditLab | null = null;
-afterEach(async () => { await lab?.close(); lab = null; });
+afterEach(async () => { await lab?.close(); lab = null; window.localStorage.clear(); });
 
 /** The first device with an allocated vector, and that vector. */
 async function firstVector(l: EditLab) {
@@ -175,13 +175,82 @@ describe('restore offer', () => {
 
     // A second interrupted edit, dismissed: the offer goes, the journal keeps it.
     j.intent({ lab: info.spec, bootId: 'an-earlier-boot', bdf, index: v.index, irq: v.irq!, old: '0', new: '2', why: 'set' });
-    store.offerDismissed = false;
     await store.checkOffer();
     await settle();
     expect(w.find('[data-testid="restore-offer"]').exists()).toBe(true);
     await w.find('[data-testid="restore-dismiss"]').trigger('click');
     expect(w.find('[data-testid="restore-offer"]').exists()).toBe(false);
     expect(store.outstanding.length).toBeGreaterThan(0);
+  });
+
+  it('Dismiss is remembered across reloads for exactly the changes it hid: a run that ends later is offered, and Restore all leaves the dismissed ones', async () => {
+    lab = installEdit(sim('x86-noir'));
+    const { bdf, v } = await firstVector(lab);
+    const info = await lab.backend.info();
+    const KEY = 'doorbell.restoreOffer.dismissed';
+    /** A reload: a new page (new stores) on the same core and the same localStorage. */
+    const reload = async () => {
+      setActivePinia(createPinia());
+      await useLabStore().load();
+      const store = useAffinityStore();
+      await store.checkOffer();
+      return { store, w: mount(RestoreOffer) };
+    };
+    const a = earlierRun(lab.stateDir).intent({ lab: info.spec, bootId: 'an-earlier-boot', bdf, index: v.index, irq: v.irq!, old: '0', new: '1', why: 'set' });
+    let { store, w } = await reload();
+    expect(store.offer.map((o) => o.changes)).toEqual([[a]]);
+    expect(w.get('[data-testid="restore-dismiss-note"]').text().replace(/\s+/g, ' ')).toBe('Dismiss keeps the changes; the journal still lists them (Undo on the device page). This offer will not come back for these changes, only for changes a later run leaves.');
+    await w.get('[data-testid="restore-dismiss"]').trigger('click');
+    expect(w.find('[data-testid="restore-offer"]').exists()).toBe(false);
+    expect(JSON.parse(window.localStorage.getItem(KEY)!)).toEqual({ [info.spec]: [a] });
+
+    ({ store, w } = await reload());
+    expect(store.outstanding.map((o) => o.changes)).toEqual([[a]]);
+    expect(store.offer).toEqual([]);
+    expect(w.find('[data-testid="restore-offer"]').exists()).toBe(false);
+
+    // A run that ended later, on another IRQ: offered, and only it.
+    const later = new AffinityJournal(lab.stateDir, { run: { pid: 4194306, start: 1, boot: thisRun().boot } });
+    const b = later.intent({ lab: info.spec, bootId: 'an-earlier-boot', bdf, index: v.index + 1, irq: v.irq! + 1, old: '0', new: '1', why: 'set' });
+    ({ store, w } = await reload());
+    expect(store.offer.map((o) => o.changes)).toEqual([[b]]);
+    expect(w.findAll('[data-testid="restore-offer"] tbody tr')).toHaveLength(1);
+    // Restore all settles what the offer showed, not the dismissed change the journal still lists.
+    await w.get('[data-testid="restore-all"]').trigger('click');
+    await settle(); await settle();
+    expect(store.offerResult?.map((o) => o.changes)).toEqual([[b]]);
+    expect(store.outstanding.map((o) => o.changes)).toEqual([[a]]);
+
+    // The stored list is rewritten with only what is still outstanding: a closed change drops out.
+    earlierRun(lab.stateDir).close(a, 'gone', 'closed by hand in the test');
+    const c = later.intent({ lab: info.spec, bootId: 'an-earlier-boot', bdf, index: v.index, irq: v.irq!, old: '0', new: '3', why: 'set' });
+    ({ store, w } = await reload());
+    expect(store.offer.map((o) => o.changes)).toEqual([[c]]);
+    await w.get('[data-testid="restore-dismiss"]').trigger('click');
+    expect(JSON.parse(window.localStorage.getItem(KEY)!)).toEqual({ [info.spec]: [c] });
+  });
+
+  it('Dismiss without storage (disabled, or it throws) still hides the offer for the page, and says it lasts only that long', async () => {
+    lab = installEdit(sim('x86-noir'));
+    const { bdf, v } = await firstVector(lab);
+    const info = await lab.backend.info();
+    earlierRun(lab.stateDir).intent({ lab: info.spec, bootId: 'an-earlier-boot', bdf, index: v.index, irq: v.irq!, old: '0', new: '1', why: 'set' });
+    const real = Object.getOwnPropertyDescriptor(window, 'localStorage');
+    Object.defineProperty(window, 'localStorage', { configurable: true, get() { throw new DOMException('storage is disabled', 'SecurityError'); } });
+    try {
+      setActivePinia(createPinia());
+      const store = useAffinityStore();
+      await store.checkOffer();
+      expect(store.offer).toHaveLength(1);
+      const w = mount(RestoreOffer);
+      expect(w.get('[data-testid="restore-dismiss-note"]').text()).toContain('while this page is open');
+      await w.get('[data-testid="restore-dismiss"]').trigger('click');
+      await store.checkOffer();
+      expect(store.offer).toEqual([]);
+      expect(w.find('[data-testid="restore-offer"]').exists()).toBe(false);
+    } finally {
+      if (real) Object.defineProperty(window, 'localStorage', real);
+    }
   });
 
   it('a page reload while the core that made the changes still runs offers nothing; Undo still has them', async () => {

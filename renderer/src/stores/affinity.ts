@@ -1,11 +1,36 @@
 // SPDX-License-Identifier: MIT
 import { defineStore, acceptHMRUpdate } from 'pinia';
 import { ref, shallowRef } from 'vue';
-import type { LabError } from '../../../common/errors.js';
+import type { LabError, Result } from '../../../common/errors.js';
 import type { CpuInfo } from '../../../common/model/index.js';
 import { formatCpuList, parseCpuList } from '../../../common/cpulist.js';
 import type { EditResult, JournalDamage, JournalEntry, RecoveryItem, RestoreOutcome } from '../../../common/verdict.js';
 import { lab } from '../api/lab.js';
+import { useLabStore } from './lab.js';
+
+/**
+ * The changes the restore offer was dismissed for, by lab spec (the journal is shared by every
+ * lab; change ids are UUIDs, unique across them). Kept in localStorage so a reload does not offer
+ * them again; the page keeps its own copy where storage is unavailable or throws.
+ */
+const DISMISSED_KEY = 'doorbell.restoreOffer.dismissed';
+type Dismissed = Record<string, string[]>;
+
+function readDismissed(): Dismissed {
+  try {
+    const v: unknown = JSON.parse(window.localStorage.getItem(DISMISSED_KEY) ?? '{}');
+    if (!v || typeof v !== 'object' || Array.isArray(v)) return {};
+    const out: Dismissed = {};
+    for (const [spec, ids] of Object.entries(v)) if (Array.isArray(ids)) out[spec] = ids.filter((x): x is string => typeof x === 'string');
+    return out;
+  } catch { return {}; }
+}
+function writeDismissed(d: Dismissed): boolean {
+  try { window.localStorage.setItem(DISMISSED_KEY, JSON.stringify(d)); return true; } catch { return false; }
+}
+function canStore(): boolean {
+  try { return !!window.localStorage; } catch { return false; }
+}
 
 export type CpuCheck = { ok: true; cpus: number[]; list: string; warning: string | null } | { ok: false; message: string };
 
@@ -71,7 +96,10 @@ export const useAffinityStore = defineStore('affinity', () => {
    * reload is not a crash; the device page's Undo covers them.
    */
   const offer = shallowRef<RecoveryItem[]>([]);
-  const offerDismissed = ref(false);
+  /** Change ids Dismiss was pressed for (this page's and, from localStorage, earlier pages'). */
+  const dismissed = new Set<string>();
+  /** Whether a dismissal outlives the page (false where the browser gives the page no storage). */
+  const dismissRemembered = ref(canStore());
   const offerResult = shallowRef<RestoreOutcome[] | null>(null);
   let seq = 0;
 
@@ -90,8 +118,13 @@ export const useAffinityStore = defineStore('affinity', () => {
   /** At start: anything outstanding from a run that ended (a crash, a closed window) is offered for restore. */
   async function checkOffer(): Promise<void> {
     await loadJournal();
-    if (!journalError.value && !offerDismissed.value) offer.value = outstanding.value.filter((o) => o.run === 'ended');
+    if (journalError.value) return;
+    // Read again each time: another page (tab) of this console may have dismissed since.
+    for (const ids of Object.values(readDismissed())) for (const id of ids) dismissed.add(id);
+    offer.value = outstanding.value.filter(offered);
   }
+  /** An IRQ a run that ended left changed, unless Dismiss was pressed for all its changes (a later run's change brings it back). */
+  function offered(o: RecoveryItem): boolean { return o.run === 'ended' && o.changes.some((id) => !dismissed.has(id)); }
 
   function push(rec: Omit<EditRecord, 'seq' | 'at'>): EditRecord {
     const full = { ...rec, seq: ++seq, at: Date.now() };
@@ -139,18 +172,48 @@ export const useAffinityStore = defineStore('affinity', () => {
     return rec;
   }
 
+  /**
+   * Only what the offer showed: the changes of runs that ended, not this core's — and not those
+   * an earlier Dismiss hid, which restoreAll({ ended }) would take too: then each shown IRQ is
+   * undone back to its first outstanding change (the same write-back, one IRQ at a time).
+   */
+  async function restoreShown(): Promise<Result<RestoreOutcome[]>> {
+    const hidden = outstanding.value.some((o) => o.run === 'ended' && !offered(o));
+    if (!hidden) return lab().call('restoreAll', { ended: true });
+    const out: RestoreOutcome[] = [];
+    for (const o of offer.value) {
+      const r = await lab().call('undoAffinity', { changeId: o.changes[0]! });
+      if (!r.ok) return r;
+      if (r.value) out.push(r.value);
+    }
+    return { ok: true, value: out };
+  }
+
   async function acceptOffer(): Promise<void> {
     busy.value = true;
     try {
-      // Only what the offer showed: the changes of runs that ended, not this core's.
-      const r = await lab().call('restoreAll', { ended: true });
+      const r = await restoreShown();
       if (r.ok) { offerResult.value = r.value; offer.value = []; push({ kind: 'restore', bdf: null, asked: 'restore the changes left by an earlier run', results: r.value.flatMap((o) => (o.result ? [o.result] : [])), notes: r.value.flatMap(noteOf), error: null }); }
       else journalError.value = r.error;
       await loadJournal();
     } finally { busy.value = false; }
   }
 
-  function dismissOffer(): void { offerDismissed.value = true; offer.value = []; }
+  /**
+   * Hide the offer for exactly the changes it lists, across reloads. The stored list is rewritten
+   * with this lab's ids still outstanding and the new ones (closed changes drop out, so it never
+   * outgrows the journal's outstanding changes); other labs' lists are left as they are.
+   */
+  function dismissOffer(): void {
+    const ids = offer.value.flatMap((o) => o.changes);
+    for (const id of ids) dismissed.add(id);
+    offer.value = [];
+    const spec = useLabStore().info?.spec ?? '';
+    const live = new Set(outstanding.value.flatMap((o) => o.changes));
+    const all = readDismissed();
+    all[spec] = [...new Set([...(all[spec] ?? []).filter((id) => live.has(id)), ...ids])];
+    if (!writeDismissed(all)) dismissRemembered.value = false;
+  }
 
   /** Records that concern one device (or every record for null). */
   function recordsFor(bdf: string | null): EditRecord[] {
@@ -158,7 +221,7 @@ export const useAffinityStore = defineStore('affinity', () => {
   }
 
   return {
-    busy, records, journalFile, entries, outstanding, journalError, damage, damageHidden, offer, offerDismissed, offerResult,
+    busy, records, journalFile, entries, outstanding, journalError, damage, damageHidden, offer, dismissRemembered, offerResult,
     loadJournal, checkOffer, setVector, setDevice, undo, restoreAll, acceptOffer, dismissOffer, recordsFor,
   };
 });
