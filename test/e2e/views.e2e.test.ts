@@ -265,6 +265,57 @@ describe('e2e views: small windows (2048 vectors)', () => {
   }
 });
 
+describe('e2e views: the column chooser in a narrow window (2048 vectors, 512 CPUs)', () => {
+  // At 1024 px the table (~1440 px) showed Effective, Count, Rate/s, the CPUs and History only
+  // scrolled sideways, with # and IRQ then out of view.
+  it('1024×640: Columns… says how many columns are off-screen; hiding a few brings the live ones into view, no sideways scrolling; kept on reload', async () => {
+    await withServer(SCALE, async (s) => {
+      const page = await b.newPage({ viewport: { width: 1024, height: 640 } });
+      const problems: string[] = [];
+      page.on('pageerror', (e) => problems.push(e.message));
+      await openDevice(page, s.url, '0000:01:00.0');
+      const toggle = page.getByTestId('columns-toggle');
+      await expect.poll(() => toggle.textContent()).toMatch(/^Columns… \(\d+ off-screen\)$/);
+      /** The live columns' headings against the part of the scroller on screen, and whether it scrolls sideways. */
+      const fit = () => page.evaluate(() => {
+        const sc = document.querySelector<HTMLElement>('[data-testid="vector-scroll"]')!;
+        const edge = sc.getBoundingClientRect().left + sc.clientLeft + sc.clientWidth;
+        const ths = [...sc.querySelectorAll<HTMLElement>('thead th')];
+        const right = (name: string) => ths.find((th) => th.textContent!.startsWith(name))!.getBoundingClientRect().right;
+        return { sideways: sc.scrollWidth > sc.clientWidth, past: ['Count', 'Rate/s', 'CPUs'].filter((h) => right(h) > edge + 0.5) };
+      });
+      const before = await fit();
+      expect(before.sideways).toBe(true);
+      expect(before.past).toEqual(['Count', 'Rate/s', 'CPUs']);
+      // The keyboard's way: open the chooser, untick the columns, Escape.
+      await toggle.focus();
+      await page.keyboard.press('Enter');
+      const hide = ['chip', 'hwirq', 'address', 'data', 'mask', 'eventfd'];
+      for (const id of hide) {
+        await page.getByTestId(`column-${id}`).locator('input').focus();
+        await page.keyboard.press('Space');
+      }
+      await page.keyboard.press('Escape');
+      expect(await page.getByTestId('columns').evaluate((d: HTMLDetailsElement) => d.open)).toBe(false);
+      expect(await toggle.textContent()).toBe(`Columns… (${hide.length} hidden)`);
+      const after = await fit();
+      expect(after).toEqual({ sideways: false, past: [] });
+      expect(await cutHeadings(page)).toEqual([]);
+      const heights = await page.evaluate(() => [...document.querySelectorAll<HTMLElement>('[data-testid="vectors"] tr[data-index]')].map((tr) => tr.getBoundingClientRect().height));
+      expect(heights.length).toBeGreaterThan(5);
+      for (const h of heights) expect(h).toBe(26);
+      await screenshot(page, 'views-columns-1024');
+      // Kept for the next page.
+      await page.reload();
+      await expect.poll(() => page.getByTestId('vectors').count(), { timeout: 15000 }).toBe(1);
+      await expect.poll(() => toggle.textContent()).toBe(`Columns… (${hide.length} hidden)`);
+      expect(await fit()).toEqual({ sideways: false, past: [] });
+      expect(problems).toEqual([]);
+      await page.close();
+    });
+  });
+});
+
 describe('e2e views: the status bar in a narrow window', () => {
   it('1024 px: the findings and live states are whole; a long text cut to fit has its whole text in its tooltip', async () => {
     await withServer(SIM, async (s) => {

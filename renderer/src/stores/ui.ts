@@ -6,10 +6,11 @@ import { BDF_RE } from '../../../common/ipc/schema.js';
 export type ViewName = 'overview' | 'device' | 'log' | 'bringup';
 export type Theme = 'dark' | 'light';
 
-function stored(key: string): string | null {
+/** A stored preference, or null where storage is unavailable (disabled, or it throws). */
+export function stored(key: string): string | null {
   try { return window.localStorage.getItem(key); } catch { return null; }
 }
-function store(key: string, v: string): void {
+export function store(key: string, v: string): void {
   try { window.localStorage.setItem(key, v); } catch { /* storage may be disabled; the choice lasts for the page */ }
 }
 

@@ -6,13 +6,14 @@ import VectorTable from '../../../renderer/src/components/VectorTable.vue';
 import { FIRST_ROWS, useDeviceStore } from '../../../renderer/src/stores/device.js';
 import { useLabStore } from '../../../renderer/src/stores/lab.js';
 import { useUiStore } from '../../../renderer/src/stores/ui.js';
+import { useColumnsStore } from '../../../renderer/src/stores/columns.js';
 import { cpuBins } from '../../../renderer/src/components/cpubins.js';
 import { rateText } from '../../../renderer/src/components/format.js';
-import { maxIn, statsAt } from '../../../common/model/index.js';
+import { maxIn, readFail, statsAt } from '../../../common/model/index.js';
 import { install, SCALE_SCENARIO, settle, sim, type Installed } from '../helpers.js';
 
 let lab: Installed | null = null;
-afterEach(async () => { await lab?.close(); lab = null; });
+afterEach(async () => { await lab?.close(); lab = null; window.localStorage.clear(); });
 
 /** A simulated lab with the device at `bdf` open in the device store (its first rows read). */
 async function openDevice(bdf: string, scenario?: string) {
@@ -230,5 +231,58 @@ describe('VectorTable over a 2048-vector, 512-CPU simulated lab', () => {
     expect(dev.complete).toBe(true);
     expect(dev.table!.vectors.length).toBe((await b.vectors('0000:04:00.0')).vectors.length);
     expect(asked).toEqual([{ bdf: '0000:04:00.0', count: FIRST_ROWS }]);
+  });
+
+  it('hiding columns takes their headings, widths and cells out of every row drawn (the unreadable message\'s span too), and narrows the table; Show all puts them back', async () => {
+    const { dev, w } = await mountScale();
+    // Vector 1's message is unreadable: one cell spans the Address and Data columns.
+    const t = dev.table!;
+    dev.table = { ...t, vectors: t.vectors.map((v) => (v.index === 1 ? { ...v, message: readFail('EIO'), cachedMessage: readFail('no debugfs') } : v)) };
+    await nextTick();
+    const table = w.find('[data-testid="vectors"]');
+    const heads = () => table.findAll('thead th').map((th) => th.text().replace(/ \(.*/, ''));
+    const width = () => parseFloat((table.element as HTMLElement).style.width);
+    const rows = () => table.findAll('tr[data-index]');
+    /** Columns a row covers: its cells and their spans. */
+    const span = (r: ReturnType<typeof rows>[number]) => r.findAll('td').reduce((n, td) => n + Number(td.attributes('colspan') ?? 1), 0);
+    const all = heads();
+    expect(all).toEqual(['#', 'IRQ', 'Chip', 'hwirq', 'Address', 'Data', 'Mask', 'Decoded target', 'Eventfd', 'Affinity', 'Effective', 'Count', 'Rate/s', 'CPUs', 'History']);
+    const wide = width();
+    const chip = t.vectors[0]!.chip!;
+    expect(rows().length).toBeGreaterThan(10);
+    for (const r of rows()) expect(span(r)).toBe(15);
+    expect(table.find('tr[data-index="1"] td.unread').attributes('colspan')).toBe('2');
+    expect(table.find('tr.vt-pad td').attributes('colspan')).toBe('15');
+
+    const cols = useColumnsStore();
+    for (const id of ['chip', 'address', 'count', 'history'] as const) cols.show(id, false);
+    await nextTick();
+    expect(heads()).toEqual(all.filter((h) => !['Chip', 'Address', 'Count', 'History'].includes(h)));
+    expect(table.findAll('col')).toHaveLength(11);
+    expect(width()).toBe(wide - 104 - 148 - 80 - 92);
+    // Every row in view, each drawn before the change and kept by its v-memo until the choice changed.
+    for (const r of rows()) {
+      expect(span(r)).toBe(11);
+      expect(r.find('[data-col="count"]').exists()).toBe(false);
+      expect(r.find('[data-col="history"]').exists()).toBe(false);
+      expect(r.find('[data-col="rate"]').exists()).toBe(true);
+      expect(r.text()).not.toContain(chip.slice(0, 8));
+    }
+    expect(table.find('tr[data-index="1"] td.unread').attributes('colspan')).toBe('1');
+    expect(table.find('tr.vt-pad td').attributes('colspan')).toBe('11');
+    // Neither message column: no cell stands for them.
+    cols.show('data', false);
+    await nextTick();
+    expect(table.find('tr[data-index="1"] td.unread').exists()).toBe(false);
+    for (const r of rows()) expect(span(r)).toBe(10);
+
+    cols.showAll();
+    await nextTick();
+    expect(heads()).toEqual(all);
+    expect(width()).toBe(wide);
+    for (const r of rows()) expect(span(r)).toBe(15);
+    expect(table.find('tr[data-index="1"] td.unread').attributes('colspan')).toBe('2');
+    expect(rows()[0]!.findAll('td')[2]!.attributes('title')).toMatch(/domain chain: /);
+    w.unmount();
   });
 });
