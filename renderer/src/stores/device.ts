@@ -5,6 +5,7 @@ import type { LabError } from '../../../common/errors.js';
 import { irqsIn, irqsOf, pick, statsAt, sumMax, type AddressSpace, type CountsDelta, type VectorRow } from '../../../common/model/index.js';
 import type { VectorTable } from '../../../common/ipc/contract.js';
 import { lab } from '../api/lab.js';
+import { useLabStore } from './lab.js';
 
 /** Samples kept per IRQ for the rate sparkline. */
 export const HISTORY = 60;
@@ -17,6 +18,9 @@ export const HIDDEN_MS = 5000;
  * with thousands of vectors waits for one screenful, not for the whole table.
  */
 export const FIRST_ROWS = 64;
+
+/** How long a device's first rows wait for the lab's first read before they are drawn without it. */
+const LAB_WAIT_MS = 400;
 
 /** The first request of a device's table (main.ts sends it before the app mounts). */
 export function firstWindow(bdf: string): { bdf: string; count: number } {
@@ -101,6 +105,9 @@ export const useDeviceStore = defineStore('device', () => {
     // A screenful of rows first, then the whole table once that is painted; the address spaces
     // are drawn below the table, and are read last.
     const r = await lab().call('getVectors', firstWindow(device));
+    if (bdf.value !== device) return;
+    // Drawn once, with the lab's first read (lab.ts, loadedOnce), not before it and again after.
+    if (r.ok) await useLabStore().loadedOnce(LAB_WAIT_MS);
     if (bdf.value !== device) return;
     loading.value = false;
     if (r.ok) {

@@ -28,6 +28,23 @@ export const useLabStore = defineStore('lab', () => {
     errors.value = [...errors.value.filter((x) => x.op !== e.op), e];
   }
 
+  /*
+   * A device page's first rows wait for the lab's first read (device.ts, open), which is answered
+   * with them: drawn before it, the rows were drawn again when it came (the heat columns' NUMA
+   * gaps, the device's name above them) — a second render and layout of the whole table before
+   * its first frame reached the screen.
+   */
+  let firstLoad!: () => void;
+  const firstLoaded = new Promise<void>((r) => { firstLoad = r; });
+  /** Resolves once the lab's first read, if one is under way, has ended (or after `ms`). */
+  function loadedOnce(ms: number): Promise<void> {
+    if (loadedAt.value !== null || !loading.value) return Promise.resolve();
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, ms);
+      void firstLoaded.then(() => { clearTimeout(t); resolve(); });
+    });
+  }
+
   async function load(): Promise<void> {
     loading.value = true;
     const api = lab();
@@ -42,6 +59,7 @@ export const useLabStore = defineStore('lab', () => {
     if (d.ok) devices.value = d.value; else note(d.error);
     loadedAt.value = Date.now();
     loading.value = false;
+    firstLoad();
   }
 
   function setConnected(c: boolean, why?: LabError) { connected.value = c; connectionLost.value = c ? null : why ?? connectionLost.value; }
@@ -52,7 +70,7 @@ export const useLabStore = defineStore('lab', () => {
 
   return {
     info, cpus, iommus, groups, devices, errors, connected, connectionLost, loading, loadedAt, title, sampleError, lastSampleAt, groupOf,
-    load, setConnected, noteSample, noteSampleError,
+    load, loadedOnce, setConnected, noteSample, noteSampleError,
   };
 });
 

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 import { afterEach, describe, expect, it } from 'vitest';
+import { watch } from 'vue';
+import { useLabStore } from '../../../renderer/src/stores/lab.js';
 import { HISTORY, useDeviceStore } from '../../../renderer/src/stores/device.js';
 import { install, sim, type Installed } from '../helpers.js';
 import { statsAt } from '../../../common/model/index.js';
@@ -125,5 +127,50 @@ describe('device store over the simulator', () => {
     expect(dev.ticks).toBe(ticks + 1);
     expect(dev.historyOf(irq).slice(0, -1)).toEqual(old.slice(1));
     expect(dev.historyOf(irq).at(-1)).toBe(irq in d.changed ? statsAt(d.rates, irq).sum : 0);
+  });
+});
+
+describe('device store: the first rows and the lab\'s first read', () => {
+  /** The simulator with its device list answered `ms` late (a lab read still under way). */
+  function slowDevices(ms: number) {
+    const b = sim();
+    const devices = b.devices.bind(b);
+    b.devices = async () => { await new Promise((r) => setTimeout(r, ms)); return devices(); };
+    return b;
+  }
+  /** The lab store's state at the moment the table was first set. */
+  function whenTableSet(dev: ReturnType<typeof useDeviceStore>, labs: ReturnType<typeof useLabStore>) {
+    return new Promise<{ loadedAt: number | null; devices: number }>((resolve) => {
+      const stop = watch(() => dev.table, (t) => { if (t) { stop(); resolve({ loadedAt: labs.loadedAt, devices: labs.devices.length }); } });
+    });
+  }
+
+  it('waits for a lab read under way, so the table is drawn once with the CPUs and devices (it was drawn, then drawn again)', async () => {
+    lab = install(slowDevices(150));
+    const labs = useLabStore(), dev = useDeviceStore();
+    const load = labs.load();
+    const seen = whenTableSet(dev, labs);
+    await dev.open('0000:01:00.0');
+    await load;
+    const at = await seen;
+    expect(at.loadedAt).not.toBeNull();
+    expect(at.devices).toBeGreaterThan(0);
+  });
+
+  it('does not wait past its bound for a slow lab read, nor at all when none is under way', async () => {
+    lab = install(slowDevices(1500));
+    const labs = useLabStore(), dev = useDeviceStore();
+    const load = labs.load();
+    const seen = whenTableSet(dev, labs);
+    const t0 = Date.now();
+    await dev.open('0000:01:00.0');
+    expect((await seen).loadedAt).toBeNull();
+    expect(Date.now() - t0).toBeLessThan(1500);
+    await load;
+    expect(labs.loadedAt).not.toBeNull();
+    // A device opened later finds the lab read: nothing to wait for.
+    const again = whenTableSet(dev, labs);
+    void dev.open('0000:02:00.0');
+    expect((await again).loadedAt).not.toBeNull();
   });
 });
