@@ -132,8 +132,14 @@ describe('DeviceView: the vector table\'s columns', () => {
     w = await reload('0000:02:00.0');
     expect(heads(w)).toEqual(ALL.filter((h) => !['Chip', 'hwirq', 'Address', 'Data', 'Mask', 'Decoded target'].includes(h)));
     expect(hide.map((id) => (box(id).element as HTMLInputElement).checked)).toEqual(hide.map(() => false));
+    // The heatmap's rate/count choice does nothing while the CPUs column is hidden: it says so.
+    const mode = () => w.find('[data-testid="heat-mode"]');
+    expect(mode().attributes('disabled')).toBeUndefined();
+    await box('heat').setValue(false);
+    expect(mode().attributes('disabled')).toBeDefined();
     await w.find('[data-testid="columns-show-all"]').trigger('click');
     expect(heads(w)).toEqual(ALL);
+    expect(mode().attributes('disabled')).toBeUndefined();
     expect(window.localStorage.getItem('doorbell.columns')).toBe('[]');
     expect(w.find('[data-testid="columns-show-all"]').attributes('disabled')).toBeDefined();
     w.unmount();
